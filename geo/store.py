@@ -1,0 +1,128 @@
+"""The store: GeoJSON files in a data folder, validated on every read and write.
+
+Writes go to a temporary file in the same folder, are flushed to disk, then replace the old
+file in one step (``os.replace``), so a process killed mid-write leaves the previous file
+whole. Writers take a lock file (:mod:`filelock`, chosen over our own ``fcntl`` code because it
+also works on Windows and handles stale locks) so that two ingests at once neither lose nor
+duplicate features.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+
+from geo.errors import StoreError, ValidationError
+from geo.model import feature_collection, validate_collection
+
+EVENTS_FILE = "events.geojson"
+PLACES_FILE = "places.geojson"
+ARTICLES_DIR = "articles"
+LOCK_FILE = ".write.lock"
+LOCK_TIMEOUT_S = 60.0
+
+
+def default_data_dir() -> Path:
+    """The data folder: ``$GEO_DATA_DIR`` if set, else ``data/`` beside the package."""
+    env = os.environ.get("GEO_DATA_DIR")
+    return Path(env) if env else Path(__file__).resolve().parent.parent / "data"
+
+
+def read_collection(path: str | os.PathLike[str], *, missing_ok: bool = True) -> dict[str, Any]:
+    """Read and validate a FeatureCollection; a missing file is empty when *missing_ok*."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        if missing_ok:
+            return feature_collection([])
+        raise StoreError(f"{path}: file not found") from None
+    except OSError as err:
+        raise StoreError(f"{path}: cannot read ({err.strerror})") from err
+    try:
+        obj = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValidationError(
+            f"{path}: not valid JSON ({err}); fix or restore the file, it will not be overwritten"
+        ) from err
+    return validate_collection(obj, source=str(path))
+
+
+def write_collection(path: str | os.PathLike[str], collection: Mapping[str, Any]) -> None:
+    """Validate *collection* and write it atomically to *path*."""
+    path = Path(path)
+    validated = validate_collection(collection, source=str(path))
+    text = json.dumps(validated, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+    atomic_write_text(path, text)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write *text* to a temporary file beside *path*, fsync it, then replace *path*."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+@contextmanager
+def locked(data_dir: str | os.PathLike[str], timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
+    """Hold the data folder's write lock for the duration of the block."""
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(data_dir / LOCK_FILE), timeout=timeout)
+    try:
+        with lock:
+            yield
+    except Timeout as err:
+        raise StoreError(
+            f"{data_dir}: another writer holds the lock for more than {timeout:.0f} s; try again"
+        ) from err
+
+
+def merge_features(
+    existing: Iterable[Mapping[str, Any]], new: Iterable[Mapping[str, Any]]
+) -> tuple[list[dict[str, Any]], int]:
+    """Merge *new* into *existing* by feature ``id``; return (features, number added).
+
+    A feature whose id is already stored replaces the stored one in place (same id, same
+    content after a re-ingest, so nothing changes); features without an id are refused.
+    """
+    merged: dict[str, dict[str, Any]] = {}
+    for feature in existing:
+        merged[str(feature["id"])] = dict(feature)
+    added = 0
+    for feature in new:
+        fid = feature.get("id")
+        if fid is None:
+            raise ValidationError(f"feature without an id cannot be stored: {feature.get('properties')!r}")
+        if str(fid) not in merged:
+            added += 1
+        merged[str(fid)] = dict(feature)
+    return list(merged.values()), added
+
+
+def upsert(path: str | os.PathLike[str], features: Iterable[Mapping[str, Any]]) -> int:
+    """Merge *features* into the collection at *path* (caller holds :func:`locked`)."""
+    current = read_collection(path)
+    merged, added = merge_features(current["features"], features)
+    out = dict(current)
+    out["features"] = merged
+    write_collection(path, out)
+    return added
