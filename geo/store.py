@@ -48,7 +48,7 @@ def read_collection(path: str | os.PathLike[str], *, missing_ok: bool = True) ->
         raise StoreError(f"{path}: cannot read ({err.strerror})") from err
     try:
         obj = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+    except (ValueError, RecursionError) as err:  # bad bytes or JSON, too deep, too many digits
         raise ValidationError(
             f"{path}: not valid JSON ({err}); fix or restore the file, it will not be overwritten"
         ) from err
