@@ -88,11 +88,16 @@ def _fail(where: str, message: str) -> ValidationError:
     return ValidationError(f"{where}: {message}")
 
 
+def _is_finite(value: int | float) -> bool:
+    """True for any int (math.isfinite overflows on ints beyond a float) and finite floats."""
+    return isinstance(value, int) or math.isfinite(value)
+
+
 def _check_position(pos: Any, where: str) -> None:
     if not isinstance(pos, (list, tuple)) or len(pos) not in (2, 3):
         raise _fail(where, f"a position must be [lon, lat], got {pos!r}")
     for value in pos:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not _is_finite(value):
             raise _fail(where, f"a coordinate must be a finite number, got {value!r}")
     lon, lat = pos[0], pos[1]
     if not -180.0 <= lon <= 180.0:
@@ -164,7 +169,7 @@ def _check_props(
     if props["geo_precision"] not in GEO_PRECISIONS:
         raise _fail(where, f"geo_precision must be 1, 2 or 3, got {props['geo_precision']!r}")
     unc = props["uncertainty_km"]
-    if not math.isfinite(unc) or unc < 0:
+    if not _is_finite(unc) or unc < 0:
         raise _fail(where, f"uncertainty_km must be a number >= 0, got {unc!r}")
 
 
