@@ -134,7 +134,7 @@ def validate_geometry(geometry: Any, where: str = "geometry") -> None:
     if not isinstance(geometry, Mapping):
         raise _fail(where, f"geometry must be an object, got {type(geometry).__name__}")
     kind = geometry.get("type")
-    if kind not in GEOMETRY_TYPES:
+    if not isinstance(kind, str) or kind not in GEOMETRY_TYPES:
         raise _fail(where, f"unknown geometry type: {kind!r}")
     coords = geometry.get("coordinates")
     if coords is None:
@@ -184,6 +184,11 @@ def validate_feature(feature: Any, where: str = "feature") -> None:
     """Raise :class:`ValidationError` unless *feature* is a valid place or event feature."""
     if not isinstance(feature, Mapping) or feature.get("type") != "Feature":
         raise _fail(where, "not a GeoJSON Feature (type must be 'Feature')")
+    fid = feature.get("id")
+    if fid is not None and not (
+        isinstance(fid, str) or (isinstance(fid, (int, float)) and not isinstance(fid, bool) and _is_finite(fid))
+    ):
+        raise _fail(where, f"id must be a string or a number (RFC 7946), got {fid!r}")
     validate_geometry(feature.get("geometry"), f"{where}, geometry")
     props = feature.get("properties")
     if not isinstance(props, Mapping):
