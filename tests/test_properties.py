@@ -1,0 +1,180 @@
+"""Property-based tests: for any input, the library returns valid output or raises a GeoError.
+
+Never another exception (a TypeError, an OverflowError, a RecursionError ...): those are crashes
+the dashboard would show as a traceback. Inputs come from hypothesis; each property counts the
+inputs it tried into the hardening tally (see ``scripts/hardening_report.py``).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hardening_tally import record
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from geo.errors import GeoError, ValidationError
+from geo.model import validate_collection
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SETTINGS = settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+# JSON-ish values: everything json.loads can produce, plus the numbers it accepts by default
+# (NaN, Infinity, integers far beyond a float).
+json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=10**308, max_value=10**400)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=20)
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=10), children, max_size=5),
+    max_leaves=30,
+)
+
+
+def _sample_features() -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for name in ("events_sample.geojson", "places_sample.geojson"):
+        out.extend(json.loads((FIXTURES / name).read_text(encoding="utf-8"))["features"])
+    return out
+
+
+SAMPLES = _sample_features()
+
+
+def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every path (keys / indexes) into a JSON tree, the root excluded."""
+    out: list[tuple[Any, ...]] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            out.append((*prefix, key))
+            out.extend(_paths(value, (*prefix, key)))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            out.append((*prefix, i))
+            out.extend(_paths(value, (*prefix, i)))
+    return out
+
+
+@st.composite
+def mutated_collections(draw: st.DrawFn) -> dict[str, Any]:
+    """A valid collection of sample features with a few values replaced, deleted or duplicated.
+
+    Starting from valid data reaches the deep branches of the validator (dates, sources,
+    rings) that purely random JSON never gets past the first check to see.
+    """
+    n = draw(st.integers(min_value=1, max_value=3))
+    features = [copy.deepcopy(draw(st.sampled_from(SAMPLES))) for _ in range(n)]
+    collection: dict[str, Any] = {"type": "FeatureCollection", "features": features}
+    for _ in range(draw(st.integers(min_value=1, max_value=3))):
+        paths = _paths(collection)
+        path = draw(st.sampled_from(paths))
+        parent: Any = collection
+        for key in path[:-1]:
+            parent = parent[key]
+        action = draw(st.sampled_from(["replace", "delete", "duplicate"]))
+        if action == "replace":
+            parent[path[-1]] = draw(json_values)
+        elif action == "delete":
+            del parent[path[-1]]
+        elif isinstance(parent, list):
+            parent.append(copy.deepcopy(parent[path[-1]]))
+    return collection
+
+
+def _check_validator(obj: Any) -> None:
+    try:
+        out = validate_collection(obj, source="prop.geojson")
+    except ValidationError as err:
+        assert "prop.geojson" in str(err), f"error does not name the source: {err}"
+        return
+    assert out["type"] == "FeatureCollection"
+    validate_collection(out)  # what it accepts, it accepts again
+    json.dumps(out)  # and it can be written back
+
+
+@SETTINGS
+@given(json_values)
+def test_validate_collection_any_json(obj: Any) -> None:
+    record("property-based")
+    _check_validator(obj)
+
+
+@SETTINGS
+@given(st.lists(json_values, max_size=4))
+def test_validate_collection_any_features(features: list[Any]) -> None:
+    record("property-based")
+    _check_validator({"type": "FeatureCollection", "features": features})
+
+
+@SETTINGS
+@given(mutated_collections())
+def test_validate_collection_mutated_samples(collection: dict[str, Any]) -> None:
+    record("property-based")
+    _check_validator(collection)
+
+
+json_numbers = (
+    st.integers()
+    | st.integers(min_value=10**300, max_value=10**1000)
+    | st.integers(min_value=-(10**1000), max_value=-(10**300))
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.booleans()
+)
+NUMERIC_FIELDS = ("lon", "lat", "uncertainty_km", "geo_precision", "fatalities", "population")
+
+
+@SETTINGS
+@given(st.sampled_from(SAMPLES), st.sampled_from(NUMERIC_FIELDS), json_numbers)
+def test_validate_collection_any_number(sample: dict[str, Any], field: str, value: Any) -> None:
+    """Any number where the contract expects one: NaN, infinities, integers beyond a float."""
+    record("property-based")
+    feature = copy.deepcopy(sample)
+    if field in ("lon", "lat"):
+        geometry = feature["geometry"]
+        position = geometry["coordinates"]
+        while isinstance(position[0], list):  # the first position of a line or polygon
+            position = position[0]
+        position[0 if field == "lon" else 1] = value
+    else:
+        feature["properties"][field] = value
+    _check_validator({"type": "FeatureCollection", "features": [feature]})
+
+
+@SETTINGS
+@given(st.sampled_from(SAMPLES), json_values)
+def test_validate_collection_any_id(sample: dict[str, Any], fid: Any) -> None:
+    """Any value as a feature id, twice in one collection."""
+    record("property-based")
+    first, second = copy.deepcopy(sample), copy.deepcopy(sample)
+    first["id"] = fid
+    second["id"] = copy.deepcopy(fid)
+    _check_validator({"type": "FeatureCollection", "features": [first]})
+    try:
+        validate_collection({"type": "FeatureCollection", "features": [first, second]})
+    except ValidationError:
+        return
+    assert fid is None, f"two features with the same id {fid!r} were accepted"
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda f: str(f.get("id")))
+def test_samples_are_valid(sample: dict[str, Any]) -> None:
+    """The starting points of the mutations are valid, so a mutation is what breaks them."""
+    validate_collection({"type": "FeatureCollection", "features": [sample]})
+
+
+def test_geo_errors_only() -> None:
+    """ValidationError is a GeoError (the property above catches only ValidationError)."""
+    assert issubclass(ValidationError, GeoError)
