@@ -1,0 +1,602 @@
+"""Features + view -> ``folium.Map``, built for speed and safety.
+
+* Events are ONE layer: a compact JSON table (a string table, one short row per event) that a
+  small JavaScript function turns into markers coloured by event type, clustered client-side with
+  Leaflet.markercluster. Popups and tooltips are built in the browser from the row when opened,
+  and every text from an article is HTML-escaped there (``esc``); links are shown only for
+  ``http(s)`` URLs. The JSON is embedded with ``<``, ``>`` and ``&`` as ``\\u`` escapes, so no
+  article text can close the ``<script>``.
+* Places are drawn by their own geometry: roads and ridges as lines, districts and regions as
+  polygons, approximate places (``geo_precision`` >= 2) as circles of ``uncertainty_km``.
+* Two basemaps: ``offline`` (Natural Earth borders from ``data/basemap``, no tiles, the default)
+  and ``osm`` (OpenStreetMap tiles for users online).
+* Leaflet and markercluster are referenced from local files (:mod:`geo.assets`), never a CDN;
+  folium's other defaults (jQuery, Bootstrap, Font Awesome, awesome-markers) are dropped.
+
+For Streamlit, :func:`build_base_map` (constant while filters change) and
+:func:`build_events_layer` (passed as ``feature_group_to_add``) are used separately so that the
+map is not remounted on each filter change; :func:`build_map` puts both together.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import folium
+from branca.element import Element, MacroElement
+from jinja2 import Template
+
+from geo import assets, basemap
+from geo.model import representative_lon_lat
+from geo.share import ViewState
+
+# ACLED's six event types, each a fixed colour (colour-blind-safe-ish, Tableau 10).
+PALETTE: dict[str, str] = {
+    "Battles": "#d62728",
+    "Explosions/Remote violence": "#ff7f0e",
+    "Violence against civilians": "#9467bd",
+    "Protests": "#2ca02c",
+    "Riots": "#8c564b",
+    "Strategic developments": "#1f77b4",
+}
+OTHER_COLOR = "#7f7f7f"
+SUMMARY_MAX = 160
+QUOTE_MAX = 200
+DEFAULT_CENTER = (39.8, 46.6)  # (lat, lon) of Nagorno-Karabakh
+KIND_STYLE: dict[str, dict[str, Any]] = {
+    "road": {"color": "#8a5a00", "weight": 4, "dashArray": "8 6", "opacity": 0.8},
+    "ridge": {"color": "#4d6b3c", "weight": 3, "opacity": 0.8},
+    "mountain-range": {"color": "#4d6b3c", "weight": 3, "opacity": 0.8},
+    "river": {"color": "#3b7dbf", "weight": 2, "opacity": 0.8},
+    "district": {"color": "#6a6a9a", "weight": 1.5, "fillOpacity": 0.06, "dashArray": "4 4"},
+    "region": {"color": "#6a6a9a", "weight": 2, "fillOpacity": 0.04},
+}
+
+
+def type_color(event_type: str) -> str:
+    """The marker colour of an ACLED event type (grey for anything else)."""
+    return PALETTE.get(event_type, OTHER_COLOR)
+
+
+def esc(text: object) -> str:
+    """HTML-escape *text* (quotes too) for anything inlined on the Python side."""
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def safe_url(url: object) -> str | None:
+    """*url* if it is an absolute http(s) URL, else None (no ``javascript:``, ``data:``, ...)."""
+    if not isinstance(url, str):
+        return None
+    stripped = url.strip()
+    low = stripped.lower()
+    if (low.startswith("http://") or low.startswith("https://")) and not any(c in stripped for c in "\"'<> \n\r\t"):
+        return stripped
+    return None
+
+
+def precision_words(geo_precision: int, uncertainty_km: float, kind: str | None = None) -> str:
+    """The location's precision said in words, e.g. ``approximate: within ~5 km``."""
+    km = f"{uncertainty_km:g}"
+    if geo_precision == 1:
+        return "exact location" if not uncertainty_km else f"exact location (within ~{km} km)"
+    if geo_precision == 2:
+        where = f"along the {kind}" if kind in ("road", "ridge", "river", "mountain-range") else "approximate"
+        return f"{where}: within ~{km} km" if uncertainty_km else where
+    return f"only the region is known: within ~{km} km" if uncertainty_km else "only the region is known"
+
+
+def date_words(start: str, end: str) -> str:
+    """``2023-09-19`` or ``2023-09-19 to 2023-09-20``."""
+    return start if start == end else f"{start} to {end}"
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+def script_json(obj: Any) -> str:
+    """Compact JSON safe to embed in a ``<script>`` (no ``</script>``, no HTML-significant bytes)."""
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+class _Strings:
+    """A string table: each distinct string is sent once and referred to by its index."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+        self.items: list[str] = []
+
+    def __call__(self, value: object) -> int:
+        text = "" if value is None else str(value)
+        i = self.index.get(text)
+        if i is None:
+            i = self.index[text] = len(self.items)
+            self.items.append(text)
+        return i
+
+
+# Row layout of the events table sent to the browser (see _JS_HELPERS, which reads it).
+ROW_FIELDS = (
+    "lat", "lon", "type", "sub_type", "date_start", "date_end", "summary", "quote", "place",
+    "mention", "alt_names", "precision", "uncertainty_km", "kind", "article", "fatalities", "actors",
+)
+
+
+def events_payload(events: Sequence[Mapping[str, Any]], selected_id: str | None = None) -> dict[str, Any]:
+    """The compact table the browser builds markers and popups from (article texts clipped)."""
+    strings = _Strings()
+    types: dict[str, int] = {}
+    articles: dict[tuple[int, int, int, int], int] = {}
+    rows: list[list[Any]] = []
+    selected: int | None = None
+    for feature in events:
+        props = feature["properties"]
+        lon, lat = representative_lon_lat(feature["geometry"])
+        etype = props["event_type"]
+        t = types.setdefault(etype, len(types))
+        src = props.get("source") or {}
+        url = safe_url(src.get("url"))
+        art_key = (strings(src.get("title")), strings(url or ""), strings(src.get("outlet")), strings(src.get("published")))
+        a = articles.setdefault(art_key, len(articles))
+        if selected_id is not None and feature.get("id") == selected_id:
+            selected = len(rows)
+        rows.append(
+            [
+                round(lat, 5),
+                round(lon, 5),
+                t,
+                strings(props.get("sub_event_type")),
+                strings(props["date_start"]),
+                strings(props["date_end"]),
+                strings(_clip(props.get("summary") or "", SUMMARY_MAX)),
+                strings(_clip(props.get("quote") or "", QUOTE_MAX)),
+                strings(props.get("place")),
+                strings(props.get("mention")),
+                strings(", ".join(props.get("alternate_names") or [])),
+                props["geo_precision"],
+                props["uncertainty_km"],
+                strings(props.get("kind") or ""),
+                a,
+                props.get("fatalities"),
+                strings("; ".join(props.get("actors") or [])),
+            ]
+        )
+    return {
+        "s": strings.items,
+        "t": list(types),
+        "c": [type_color(t) for t in types],
+        "a": [list(k) for k in articles],
+        "e": rows,
+        "sel": selected,
+    }
+
+
+_JS_HELPERS = r"""
+window.geoEv = (function () {
+  var ESC = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;"};
+  function esc(s) { return String(s == null ? "" : s).replace(/[&<>"'`]/g, function (c) { return ESC[c]; }); }
+  function safeUrl(u) { return (typeof u === "string" && /^https?:\/\/[^\s"'<>]+$/i.test(u)) ? u : null; }
+  function precision(p, u, kind) {
+    var km = u ? " within ~" + u + " km" : "";
+    if (p === 1) { return "exact location" + (u ? " (" + km.trim() + ")" : ""); }
+    if (p === 2) {
+      var where = (["road", "ridge", "river", "mountain-range"].indexOf(kind) >= 0) ? "along the " + kind : "approximate";
+      return where + (u ? ":" + km : "");
+    }
+    return "only the region is known" + (u ? ":" + km : "");
+  }
+  function popup(d, r) {
+    var S = d.s, art = d.a[r[14]];
+    var ds = S[r[4]], de = S[r[5]];
+    var h = '<div class="ev-popup">';
+    h += '<div class="ev-head"><span class="ev-swatch" style="background:' + esc(d.c[r[2]]) + '"></span><b>' + esc(ds === de ? ds : ds + " to " + de) + "</b> &middot; " + esc(d.t[r[2]]);
+    if (S[r[3]]) { h += " (" + esc(S[r[3]]) + ")"; }
+    h += "</div>";
+    h += '<div class="ev-summary">' + esc(S[r[6]]) + "</div>";
+    h += '<div class="ev-place"><b>Place:</b> \u201c' + esc(S[r[9]]) + "\u201d &rarr; " + esc(S[r[8]]);
+    if (S[r[10]]) { h += ' <span class="ev-alt">(also: ' + esc(S[r[10]]) + ")</span>"; }
+    h += '<br><span class="ev-prec">' + esc(precision(r[11], r[12], S[r[13]])) + "</span></div>";
+    if (S[r[16]]) { h += '<div class="ev-actors"><b>Actors:</b> ' + esc(S[r[16]]) + "</div>"; }
+    if (r[15] !== null && r[15] !== undefined) { h += '<div class="ev-fat"><b>Fatalities:</b> ' + esc(r[15]) + "</div>"; }
+    if (S[r[7]]) { h += '<blockquote class="ev-quote">\u201c' + esc(S[r[7]]) + "\u201d</blockquote>"; }
+    var url = safeUrl(S[art[1]]), title = S[art[0]] || "source";
+    h += '<div class="ev-source">';
+    h += url ? '<a href="' + esc(url) + '" target="_blank" rel="noopener noreferrer nofollow">' + esc(title) + "</a>" : esc(title);
+    if (S[art[2]]) { h += " &mdash; " + esc(S[art[2]]); }
+    if (S[art[3]]) { h += ", " + esc(S[art[3]]); }
+    h += "</div></div>";
+    return h;
+  }
+  function tooltip(d, r) {
+    var S = d.s, ds = S[r[4]], de = S[r[5]];
+    return esc(ds === de ? ds : ds + " to " + de) + " &middot; " + esc(d.t[r[2]]) + " &middot; " + esc(S[r[8]]);
+  }
+  function build(d, opts) {
+    var icons = {};
+    function icon(t, approx) {
+      var k = t + (approx ? "a" : "p");
+      if (!icons[k]) {
+        icons[k] = L.divIcon({
+          className: "ev-marker" + (approx ? " ev-approx" : ""),
+          html: '<span style="background:' + esc(d.c[t]) + ';border-color:' + esc(d.c[t]) + '"></span>',
+          iconSize: [14, 14], iconAnchor: [7, 7], popupAnchor: [0, -6], tooltipAnchor: [8, 0]
+        });
+      }
+      return icons[k];
+    }
+    var group = L.featureGroup();
+    var areas = L.featureGroup();
+    var cluster = L.markerClusterGroup({
+      chunkedLoading: true, maxClusterRadius: opts.clusterRadius || 40, showCoverageOnHover: false,
+      spiderfyOnMaxZoom: true, zoomToBoundsOnClick: true
+    });
+    var seenArea = {};
+    var markers = [];
+    for (var i = 0; i < d.e.length; i++) {
+      var r = d.e[i];
+      var approx = r[11] >= 2;
+      var m = L.marker([r[0], r[1]], {icon: icon(r[2], approx), riseOnHover: true});
+      m.evRow = i;
+      markers.push(m);
+      var kind = d.s[r[13]];
+      if (approx && r[12] > 0 && opts.pointPlaces !== false && ["road", "ridge", "river", "district", "region", "mountain-range"].indexOf(kind) < 0) {
+        var key = r[0] + "," + r[1] + "," + r[12];
+        if (!seenArea[key]) {
+          seenArea[key] = true;
+          areas.addLayer(L.circle([r[0], r[1]], {radius: r[12] * 1000, color: d.c[r[2]], weight: 1.5, dashArray: "4 4", fillOpacity: 0.08, interactive: false, className: "ev-area"}));
+        }
+      }
+    }
+    cluster.addLayers(markers);
+    cluster.bindPopup(function (layer) { return popup(d, d.e[layer.evRow]); }, {maxWidth: 340, minWidth: 220});
+    cluster.bindTooltip(function (layer) { return tooltip(d, d.e[layer.evRow]); }, {direction: "right", sticky: false});
+    group.addLayer(areas);
+    group.addLayer(cluster);
+    if (d.sel !== null && d.sel !== undefined) {
+      var s = d.e[d.sel];
+      group.addLayer(L.circleMarker([s[0], s[1]], {radius: 14, color: "#000", weight: 3, fill: false, className: "ev-selected", interactive: false}));
+    }
+    group.evCluster = cluster;
+    group.evMarkers = markers;
+    group.evCount = d.e.length;
+    return group;
+  }
+  function fit(map, group, maxZoom) {
+    var b = group.evCluster.getBounds();
+    if (b.isValid()) { map.fitBounds(b.pad(0.15), {maxZoom: maxZoom}); }
+  }
+  function control(lc, group, name) {
+    if (!lc) { return; }
+    if (window.__geoEvOverlay) { try { lc.removeLayer(window.__geoEvOverlay); } catch (e) {} }
+    lc.addOverlay(group, name);
+    window.__geoEvOverlay = group;
+  }
+  return {esc: esc, safeUrl: safeUrl, popup: popup, tooltip: tooltip, build: build, fit: fit, control: control};
+})();
+"""
+
+_CSS = """
+<style>
+.ev-marker span{display:block;width:12px;height:12px;border-radius:50%;border:1px solid #fff;box-shadow:0 0 0 1px rgba(0,0,0,.55)}
+.ev-marker.ev-approx span{background:rgba(255,255,255,.85)!important;border:3px solid;width:8px;height:8px;border-style:dashed}
+.ev-popup{font:13px/1.35 system-ui,sans-serif;max-width:330px}
+.ev-popup .ev-head{margin-bottom:4px}.ev-swatch{display:inline-block;width:10px;height:10px;border-radius:50%;margin-right:4px}
+.ev-popup .ev-alt,.ev-popup .ev-prec{color:#555}.ev-popup blockquote{margin:6px 0;padding-left:8px;border-left:3px solid #ccc;color:#333}
+.ev-popup div{margin:3px 0}
+.geo-legend{background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;font:12px/1.5 system-ui,sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)}
+.geo-legend i{display:inline-block;width:10px;height:10px;border-radius:50%;margin-right:5px;vertical-align:middle}
+.geo-legend i.approx{background:#fff!important;border:2px dashed #555;width:6px;height:6px}
+</style>
+"""
+
+
+class _Helpers(MacroElement):
+    """Defines ``window.geoEv`` (escape, popup, marker builder) once per map, plus the CSS."""
+
+    _template = Template("{% macro script(this, kwargs) %}" + _JS_HELPERS + "{% endmacro %}")
+
+    def render(self, **kwargs: Any) -> None:
+        self.get_root().header.add_child(Element(_CSS), name="geo_css")
+        super().render(**kwargs)
+
+
+class EventsLayer(folium.map.Layer):
+    """The events as one clustered layer built in the browser from a compact table."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = window.geoEv.build({{ this.payload_json }}, {clusterRadius: {{ this.cluster_radius }}});
+        {%- if this.map_name %}
+        {%- if this.fit %}
+        window.geoEv.fit({{ this.map_name }}, {{ this.get_name() }}, {{ this.fit_max_zoom }});
+        {%- endif %}
+        window.geoEv.control(window.__geoLayerControl, {{ this._parent.get_name() if this.in_group else this.get_name() }}, {{ this.control_name }});
+        {%- endif %}
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        events: Sequence[Mapping[str, Any]],
+        *,
+        selected_id: str | None = None,
+        fit: bool = True,
+        name: str = "Events",
+        cluster_radius: int = 40,
+        fit_max_zoom: int = 11,
+    ) -> None:
+        super().__init__(name=name, overlay=True, control=False, show=True)
+        self._name = "EventsLayer"
+        self.payload = events_payload(events, selected_id)
+        self.payload_json = script_json(self.payload)
+        self.count = len(events)
+        self.fit = fit
+        self.cluster_radius = int(cluster_radius)
+        self.fit_max_zoom = int(fit_max_zoom)
+        self.control_name = script_json(f"{name} ({len(events):,})")
+
+    @property
+    def in_group(self) -> bool:
+        return isinstance(self._parent, folium.FeatureGroup)
+
+    @property
+    def map_name(self) -> str | None:
+        node: Any = self._parent
+        while node is not None and not isinstance(node, folium.Map):
+            node = getattr(node, "_parent", None)
+        return node.get_name() if node is not None else None
+
+
+class _GeoJsonLayer(folium.map.Layer):
+    """A GeoJSON layer styled and labelled in the browser (names escaped there)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function (d, styles, interactive) {
+          var g = L.geoJSON(d, {
+            interactive: interactive,
+            style: function (f) { return styles[f.properties.k] || styles._default; },
+            pointToLayer: function (f, latlng) {
+              var p = f.properties;
+              if (p.u > 0 && p.p >= 2) {
+                return L.circle(latlng, {radius: p.u * 1000, color: "#555", weight: 1.5, dashArray: "4 4", fillOpacity: 0.06, className: "place-area"});
+              }
+              return L.circleMarker(latlng, {radius: 3, color: "#444", weight: 1, fillColor: "#fff", fillOpacity: 1, className: "place-point"});
+            },
+            onEachFeature: interactive ? function (f, layer) {
+              var p = f.properties, t = "<b>" + window.geoEv.esc(p.n) + "</b>";
+              if (p.a) { t += "<br>also: " + window.geoEv.esc(p.a); }
+              if (p.w) { t += "<br>" + window.geoEv.esc(p.w); }
+              layer.bindTooltip(t, {sticky: true});
+            } : null
+          });
+          return g;
+        })({{ this.data_json }}, {{ this.styles_json }}, {{ 'true' if this.interactive else 'false' }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        data: Mapping[str, Any],
+        *,
+        name: str,
+        styles: Mapping[str, Any],
+        overlay: bool = True,
+        show: bool = True,
+        interactive: bool = True,
+    ) -> None:
+        super().__init__(name=name, overlay=overlay, control=True, show=show)
+        self._name = "GeoLayer"
+        self.data_json = script_json(data)
+        self.styles_json = script_json(styles)
+        self.interactive = interactive
+
+
+class _Legend(MacroElement):
+    """The legend: a Leaflet control listing the event types' colours (names escaped here)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+          var legend = L.control({position: "bottomright"});
+          legend.onAdd = function () {
+            var div = L.DomUtil.create("div", "geo-legend");
+            div.innerHTML = {{ this.html_json }};
+            return div;
+          };
+          legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, event_types: Sequence[str]) -> None:
+        super().__init__()
+        self._name = "Legend"
+        lines = [f'<i style="background:{type_color(t)}"></i>{esc(t)}' for t in event_types]
+        lines.append('<i class="approx"></i>approximate place (circle: uncertainty)')
+        self.html_json = script_json("<b>Event types</b><br>" + "<br>".join(lines))
+
+
+class _ExposeControl(MacroElement):
+    """Keeps a reference to the layer control so the events layer can list itself there."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}window.__geoLayerControl = {{ this.control.get_name() }};{% endmacro %}"
+    )
+
+    def __init__(self, control: folium.LayerControl) -> None:
+        super().__init__()
+        self._name = "ExposeControl"
+        self.control = control
+
+
+def place_layers_data(
+    places: Mapping[str, Any] | None, events: Sequence[Mapping[str, Any]] = ()
+) -> dict[str, Any]:
+    """The places to draw, slimmed to what their tooltips need; from *places*, else the
+    distinct places of *events*."""
+    features: dict[str, dict[str, Any]] = {}
+    source = list((places or {}).get("features", [])) or list(events)
+    for feature in source:
+        props = feature.get("properties", {})
+        pid = props.get("place_id")
+        if not pid or pid in features:
+            continue
+        kind = props.get("kind") or "unknown"
+        features[pid] = {
+            "type": "Feature",
+            "geometry": feature["geometry"],
+            "properties": {
+                "n": props.get("name") or props.get("place") or pid,
+                "k": kind,
+                "a": ", ".join(props.get("alternate_names") or []),
+                "p": props.get("geo_precision", 1),
+                "u": props.get("uncertainty_km", 0),
+                "w": precision_words(props.get("geo_precision", 1), props.get("uncertainty_km", 0), kind),
+            },
+        }
+    return {"type": "FeatureCollection", "features": list(features.values())}
+
+
+def _bounds_lat_lon(events: Sequence[Mapping[str, Any]]) -> list[list[float]] | None:
+    if not events:
+        return None
+    lats, lons = [], []
+    for feature in events:
+        lon, lat = representative_lon_lat(feature["geometry"])
+        lats.append(lat)
+        lons.append(lon)
+    return [[min(lats), min(lons)], [max(lats), max(lons)]]
+
+
+def _prepare_map(m: folium.Map, asset_base: str) -> folium.Map:
+    # Instance attributes override folium's class-level CDN lists, for folium and streamlit-folium.
+    m.default_js = assets.map_js(asset_base) + assets.cluster_js(asset_base)
+    m.default_css = assets.map_css(asset_base) + assets.cluster_css(asset_base)
+    return m
+
+
+def build_base_map(
+    places: Mapping[str, Any] | None,
+    view: ViewState,
+    *,
+    all_events: Sequence[Mapping[str, Any]] = (),
+    basemap_name: str = "offline",
+    asset_base: str = assets.IFRAME_BASE,
+    height: int | str = "100%",
+) -> tuple[folium.Map, folium.LayerControl]:
+    """The map without the events: basemaps, place layers, legend and the layer control.
+
+    It depends only on the data (not on the filters), so it stays the same while filters change.
+    The view's centre and zoom are used when given; otherwise the map fits *all_events*.
+    """
+    if basemap_name not in ("offline", "osm"):
+        raise ValueError(f"basemap must be 'offline' or 'osm', got {basemap_name!r}")
+    has_view = view.lat is not None and view.lon is not None
+    m = folium.Map(
+        location=[view.lat, view.lon] if has_view else list(DEFAULT_CENTER),
+        zoom_start=view.zoom or 8,
+        tiles=None,
+        control_scale=True,
+        height=height,
+        prefer_canvas=False,
+    )
+    # folium drops these without tiles; markercluster needs the map's maxZoom.
+    m.options["maxZoom"] = 18
+    m.options["minZoom"] = 3
+    _prepare_map(m, asset_base)
+    _Helpers().add_to(m)
+    if basemap_name == "offline":
+        m.get_root().header.add_child(
+            Element(f"<style>.leaflet-container{{background:{basemap.BACKGROUND}}}</style>"), name="geo_bg"
+        )
+    offline = folium.FeatureGroup(name="Offline borders (Natural Earth)", overlay=False, show=basemap_name == "offline")
+    _GeoJsonLayer(
+        basemap.countries(),
+        name="countries",
+        styles={"_default": {"color": "#9a8f80", "weight": 1, "fillColor": basemap.LAND, "fillOpacity": 1}},
+        interactive=False,
+    ).add_to(offline)
+    _GeoJsonLayer(
+        basemap.region_outline(),
+        name="Nagorno-Karabakh",
+        styles={"_default": {"color": "#b07050", "weight": 1.5, "dashArray": "5 4", "fill": False}},
+        interactive=False,
+    ).add_to(offline)
+    offline.add_to(m)
+    folium.TileLayer(
+        basemap.OSM_TILES,
+        attr=basemap.OSM_ATTRIBUTION,
+        name="OpenStreetMap (online)",
+        overlay=False,
+        show=basemap_name == "osm",
+        max_zoom=19,
+    ).add_to(m)
+    data = place_layers_data(places, all_events)
+    if data["features"]:
+        styles: dict[str, Any] = {"_default": {"color": "#666", "weight": 2, "fillOpacity": 0.05}}
+        styles.update(KIND_STYLE)
+        _GeoJsonLayer(data, name="Places (lines, areas, uncertainty)", styles=styles).add_to(m)
+    types = sorted({f["properties"]["event_type"] for f in all_events}, key=lambda t: (t not in PALETTE, t))
+    _Legend(types or list(PALETTE)).add_to(m)
+    if not has_view:
+        bounds = _bounds_lat_lon(all_events)
+        if bounds is not None:
+            m.fit_bounds(bounds, padding=(20, 20), max_zoom=11)
+        else:
+            m.fit_bounds([[39.0, 45.5], [40.6, 47.5]])
+    control = folium.LayerControl(collapsed=True, position="topright")
+    control.add_to(m)
+    _ExposeControl(control).add_to(m)
+    return m, control
+
+
+def build_events_layer(
+    events: Sequence[Mapping[str, Any]],
+    *,
+    selected_id: str | None = None,
+    fit: bool = True,
+    name: str = "Events",
+) -> folium.FeatureGroup:
+    """The (filtered) events as a feature group holding one :class:`EventsLayer`."""
+    group = folium.FeatureGroup(name=name, overlay=True, control=False)
+    EventsLayer(events, selected_id=selected_id, fit=fit, name=name).add_to(group)
+    return group
+
+
+def build_map(
+    events: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+    places: Mapping[str, Any] | None,
+    view: ViewState,
+    *,
+    basemap: str = "offline",
+    selected_id: str | None = None,
+    all_events: Sequence[Mapping[str, Any]] | None = None,
+    asset_base: str = assets.IFRAME_BASE,
+) -> folium.Map:
+    """The whole map: base map plus the events layer, fitted to *events* unless the view
+    gives a centre (a selected event is highlighted)."""
+    features = list(events.get("features", [])) if isinstance(events, Mapping) else list(events)
+    features = [f for f in features if f.get("properties", {}).get("feature_kind", "event") == "event"]
+    m, _control = build_base_map(
+        places, view, all_events=features if all_events is None else all_events,
+        basemap_name=basemap, asset_base=asset_base,
+    )
+    fit = view.lat is None and selected_id is None
+    build_events_layer(features, selected_id=selected_id or view.selected_id, fit=fit).add_to(m)
+    return m
+
+
+def render_html(m: folium.Map) -> str:
+    """The map as one standalone HTML page."""
+    return m.get_root().render()
