@@ -47,3 +47,7 @@ class StoreError(GeoError, OSError):
 
 class ShareLinkError(GeoError, ValueError):
     """A share-link query parameter is malformed or out of range."""
+
+
+class ConfigError(GeoError, ValueError):
+    """A setting (an environment variable, a command-line option) has a value we cannot use."""
