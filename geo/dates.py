@@ -417,7 +417,10 @@ def find_dates(
         if name == "weekday" and not (m.group("which") or _weekday_ok(text, start)):
             continue
         sentence = _sentence_around(text, start, end)
-        resolved = _resolve(name, m, ctx, sentence)
+        try:
+            resolved = _resolve(name, m, ctx, sentence)
+        except (ValueError, OverflowError):  # beyond the calendar: "99999 years ago", year 10000
+            resolved = None
         if resolved is None:
             continue
         d_start, d_end, precision = resolved
