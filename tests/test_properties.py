@@ -8,6 +8,7 @@ inputs it tried into the hardening tally (see ``scripts/hardening_report.py``).
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -178,3 +179,53 @@ def test_samples_are_valid(sample: dict[str, Any]) -> None:
 def test_geo_errors_only() -> None:
     """ValidationError is a GeoError (the property above catches only ValidationError)."""
     assert issubclass(ValidationError, GeoError)
+
+
+# -- the date resolver -------------------------------------------------------------------------
+
+DATE_WORDS = [
+    "on", "in", "the", "of", "from", "to", "between", "and", "until", "since", "last", "next", "this",
+    "early", "late", "mid", "end", "beginning", "summer", "winter", "spring", "autumn", "fall",
+    "day", "days", "week", "weeks", "month", "months", "year", "years", "ago", "for", "past",
+    "yesterday", "today", "tomorrow", "tonight", "night", "morning", "hours", "same", "following",
+    "previous", "before", "after", "will", "scheduled", "January", "February", "Feb.", "Sept.",
+    "August", "December", "Dec", "Monday", "Friday", "Sunday", "the 2020 war", "collapse of the USSR",
+    "first Karabakh war", "four-day war", "-", "–", ",", ".", "[", "]", ":", "/", "\n",
+    "0", "00", "1", "1st", "29", "29th", "30", "31", "32", "99", "1800", "1899", "1900", "1991", "2020",
+    "2099", "0000", "9999", "10000", "99999", "999999999", "9" * 30, "31.12.2099", "2020-02-30",
+    "2099-12-31", "1900-01-01", "29.02.2021", "00.00.2000",
+]
+date_texts = st.lists(st.sampled_from(DATE_WORDS), max_size=25).map(" ".join) | st.text(max_size=200)
+published_dates = (
+    st.dates()
+    | st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2030, 12, 31))
+    | st.sampled_from([dt.date.min, dt.date.max, dt.date(9999, 12, 25), dt.date(1, 1, 3)])
+    | st.text(max_size=12)
+    | st.sampled_from(["2023-09-19", "2023-09-19T10:00:00+04:00", "", "0001-01-01", "9999-12-31", "2023-02-29"])
+)
+
+
+def _check_dates(found: list[Any], text: str) -> None:
+    for d in found:
+        assert d.date_start <= d.date_end, d
+        assert d.time_precision in ("day", "week", "month", "year"), d
+        assert 0 <= d.start_char <= d.end_char <= len(text), d
+        assert text[d.start_char : d.end_char] == d.text, d
+        d.as_dict()
+
+
+@SETTINGS
+@given(date_texts, published_dates, st.none() | st.integers(min_value=-(10**6), max_value=10**6))
+def test_find_dates_any_text(text: str, published: Any, context_year: int | None) -> None:
+    dates = pytest.importorskip("geo.dates")
+    record("property-based")
+    try:
+        found = dates.find_dates(text, published, context_year=context_year)
+    except GeoError:
+        return
+    _check_dates(found, text)
+    try:
+        first = dates.resolve_date(text, published, context_year=context_year)
+    except GeoError:
+        return
+    assert (first is None) == (not found)
