@@ -229,3 +229,87 @@ def test_find_dates_any_text(text: str, published: Any, context_year: int | None
     except GeoError:
         return
     assert (first is None) == (not found)
+
+
+# -- folding of names and the gazetteer ---------------------------------------------------------
+
+NAME_PIECES = [
+    "Lachin", "Laçın", "Лачин", "Լաչին", "Qırxqız", "Girkhgyz", "Stepanakert", "Xankəndi", "Shusha",
+    "Şuşa", "Nagorno-Karabakh", "Lachin corridor", "heights of", "region", "district", "ridge",
+    "İ", "ı", "ß", "ǅ", "ﬁ", "Ⅻ", "\u0307", "\u0301", "\u200f", "\u202e", "\u200d", "\ufeff", "\x00",
+    "'", "’", "ʼ", "`", "-", "‑", "—", " ", "\t", "\n", "\u00a0", "s", "'s", "’s", "Ո", "ու", "Ու",
+    "ᲑᲐ", "ლაჩინი", "لاچین", "😀", "\U0010ffff", "Ǆ", "ǈ", "ΣΑΣ", "dzh", "tch", "yy",
+]
+names = st.lists(st.sampled_from(NAME_PIECES), max_size=12).map("".join) | st.text(max_size=60)
+texts = st.lists(st.sampled_from(NAME_PIECES) | st.text(max_size=8), max_size=40).map(" ".join) | st.text(max_size=300)
+
+
+@SETTINGS
+@given(names)
+def test_fold_any_name(name: str) -> None:
+    from geo.names import fold, fold_word, is_capitalized
+
+    record("property-based")
+    try:
+        key = fold(name)
+        again = fold(name)
+        fold_word(name)
+        is_capitalized(name)
+    except GeoError:
+        return
+    assert isinstance(key, str) and key == again
+    assert key == key.lower() and key.isascii(), key
+
+
+@SETTINGS
+@given(texts)
+def test_tokens_any_text(text: str) -> None:
+    from geo.names import tokens
+
+    record("property-based")
+    try:
+        found = tokens(text)
+    except GeoError:
+        return
+    last_end = 0
+    for start, end, key in found:
+        assert last_end <= start < end <= len(text)
+        assert key
+        last_end = end
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> Any:
+    from geo.gazetteer import load_gazetteer
+
+    return load_gazetteer()
+
+
+@SETTINGS
+@given(names, st.none() | st.sampled_from(["settlement", "region", "road", "height", "district"]) | st.text(max_size=10))
+def test_gazetteer_lookup_any_name(gazetteer: Any, name: str, kind: str | None) -> None:
+    record("property-based")
+    try:
+        found = gazetteer.lookup(name, kind=kind)
+        best = gazetteer.resolve(name, kind=kind)
+    except GeoError:
+        return
+    assert (best is None) == (not found)
+    for place in found:
+        place.lon_lat  # every candidate has a point to pin
+
+
+@SETTINGS
+@given(texts)
+def test_gazetteer_scan_any_text(gazetteer: Any, text: str) -> None:
+    record("property-based")
+    try:
+        hits = gazetteer.scan(text)
+    except GeoError:
+        return
+    last_end = 0
+    for hit in hits:
+        assert last_end <= hit.start < hit.end <= len(text)
+        assert text[hit.start : hit.end] == hit.text
+        assert hit.candidates
+        last_end = hit.end
