@@ -1,0 +1,323 @@
+"""Event sentences: what happened, where, when, who, typed with ACLED's vocabulary.
+
+A sentence reports an event when it holds a trigger (fighting, shelling, a death, territory
+taken or handed over, an agreement, peacekeepers deployed, a call, an accusation, a
+declaration) and names at least one place (or follows, in the same paragraph, an event
+sentence that did). Headlines (short lines without a full stop) are not events.
+
+Types follow ACLED (``event_type`` / ``sub_event_type``): Battles (Armed clash, Government
+regains territory), Explosions/Remote violence (Shelling/artillery/missile attack, Air/drone
+strike, Remote explosive/landmine/IED), Protests (Peaceful protest), Strategic developments
+(Agreement, Non-violent transfer of territory, Headquarters or base established, Other).
+Three sub-event types are ours, under "Strategic developments", for what ACLED does not code
+but the news is made of: **Diplomatic call** (a call for de-escalation, phone talks, an
+appeal), **Accusation** (one side accusing the other) and **Declaration of independence**.
+
+Following ACLED, an event at two places is two features that share an ``event_id``
+(``<article_id>-<n>``); each feature's ``id`` is ``<event_id>@<place_id>``. When a sentence
+names both a country and a more precise place, the event is put at the precise place only.
+The date is the sentence's own date expression, else the last one before it in the same
+paragraph, else the first after it there, else the publication date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from geo.articles import article_id as make_article_id
+from geo.articles import normalise_text, sentences
+from geo.dates import ResolvedDate, find_dates, parse_published
+from geo.gazetteer import Gazetteer
+from geo.model import feature_collection, validate_collection
+from geo.places import Geocoder, Mention, find_mentions
+
+# (event_type, sub_event_type, trigger) in priority order: the first that matches wins.
+TYPES: list[tuple[str, str, re.Pattern[str]]] = [
+    ("Strategic developments", "Declaration of independence",
+     re.compile(r"\bdeclared\s+(?:its\s+)?independence\b", re.I)),
+    ("Explosions/Remote violence", "Air/drone strike",
+     re.compile(r"\b(?:air\s*strikes?|drone\s+strikes?|bombed\s+from\s+the\s+air)\b", re.I)),
+    ("Explosions/Remote violence", "Shelling/artillery/missile attack",
+     re.compile(r"\b(?:shell(?:ed|ing|s)?|artillery|missiles?|rockets?|mortars?|Smerch|Polonez|Grad|"
+                r"bombard(?:ed|ing|ment)?|blasts?|opened\s+(?:intensive\s+)?fire)\b", re.I)),
+    ("Explosions/Remote violence", "Remote explosive/landmine/IED",
+     re.compile(r"\b(?:land\s*mines?|lay\s+mines|mines?\s+(?:exploded|blast)|IEDs?|explosive\s+devices?)\b", re.I)),
+    ("Battles", "Government regains territory",
+     re.compile(r"\b(?:liberat(?:ed|ion|ing)|recaptured?|freed\s+from\s+occupation|captured?|seized|"
+                r"(?:taken|took|take|gained|gaining|taking)\s+(?:under\s+)?control|under\s+(?:its|their|Baku's)\s+control)\b", re.I)),
+    ("Strategic developments", "Non-violent transfer of territory",
+     re.compile(r"\b(?:handed\s+over|hand\s+over|handover|returned?\s+to|returns\s+the|passed\s+to|transfer(?:red)?\s+(?:of|to)|"
+                r"given\s+over|entered\s+the|withdr[ae]w(?:n|al)?|pulled\s+out)\b", re.I)),
+    ("Strategic developments", "Headquarters or base established",
+     re.compile(r"\b(?:peacekeep\w*\s+(?:\w+\s+){0,3}(?:deployed|deploys|arrived?|brought|sent|stationed)|"
+                r"(?:deployed|brought|sent|stationed)\b[^.]{0,40}\bpeacekeep\w*|"
+                r"(?:installed|set\s+up|established)\s+(?:a\s+)?checkpoint|checkpoint\s+(?:was\s+)?(?:installed|set\s+up)|"
+                r"(?:centre|center)\s+[^.]{0,40}\bis\s+set\s+up)", re.I)),
+    ("Strategic developments", "Agreement",
+     re.compile(r"\b(?:cease-?fire|truce|signed|agreement\s+on|agreed\s+to|end\s+to\s+all\s+military\s+operations)\b", re.I)),
+    ("Battles", "Armed clash",
+     re.compile(r"\b(?:fight(?:ing)?|fought|clash(?:es)?|battles?|hostilities|offensives?|attacks?|attacked|raid|"
+                r"skirmish(?:es)?|at\s+war|war\s+broke\s+out|push\s+forward|advance[sd]?|crossed\s+\w+\s+border|"
+                r"sabotage|killed|wounded)\b", re.I)),
+    ("Protests", "Peaceful protest", re.compile(r"\b(?:protest(?:s|ers|ed)?|picket(?:s|ed|ing)?|rall(?:y|ied))\b", re.I)),
+    ("Strategic developments", "Accusation", re.compile(r"\baccus(?:ed|ing|es)\b", re.I)),
+    ("Strategic developments", "Diplomatic call",
+     re.compile(r"\b(?:called\s+(?:for|on)|calls?\s+on|urged|appealed|telephone\s+(?:conversations?|call)|phone\s+talks|"
+                r"phoned|held\s+talks|congratulated|de-escalation)\b", re.I)),
+    ("Strategic developments", "Other",
+     re.compile(r"\b(?:decree\s+dissolving|dissolv(?:ed|ing)|refugees?\s+(?:have\s+)?(?:crossed|arriv)|closed|shut)\b", re.I)),
+]
+ACTORS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"\bAzerbaijani\s+(?:armed\s+forces|army|forces|troops|military|soldiers?|units)|"
+                r"Azerbaijan's\s+armed\s+forces|Azerbaijani\s+Armed\s+Forces", re.I), "Military Forces of Azerbaijan"),
+    (re.compile(r"\bArmenian\s+(?:armed\s+(?:forces|formations|groups)|army|forces|troops|military|units|side)|"
+                r"Armenian\s+Armed\s+Forces|armed\s+groups|Defense\s+Army|Karabakh\s+(?:forces|army)", re.I),
+     "Armenian forces"),
+    (re.compile(r"\bRussian\s+peacekeep\w*|peacekeeping\s+contingent", re.I), "Russian peacekeepers"),
+    (re.compile(r"\bAliyev\b|\bBaku\b|Azerbaijani\s+(?:President|Foreign\s+Ministry|Defen[cs]e\s+Ministry|officials?)|"
+                r"Azerbaijan's\s+(?:Defen[cs]e\s+Ministry|Ministry)"), "Government of Azerbaijan"),
+    (re.compile(r"\bPashinyan\b|\bYerevan\b|Armenian\s+(?:Prime\s+Minister|Foreign\s+Ministry|Defen[cs]e\s+Ministry)|"
+                r"Armenia's\s+(?:Defen[cs]e\s+Ministry|Ministry|MoD)"), "Government of Armenia"),
+    (re.compile(r"\bHarutiunian\b|\bShahramanyan\b|Karabakh\s+(?:officials|president)|Security\s+Council\s+of\s+Artsakh"),
+     "Nagorno-Karabakh authorities"),
+    (re.compile(r"\bPutin\b|\bMoscow\b|\bRussian\s+Federation\b"), "Government of Russia"),
+    (re.compile(r"\bErdogan\b|\bAnkara\b|Turkish\s+president"), "Government of Turkey"),
+    (re.compile(r"\bUS\b|\bUnited\s+States\b|State\s+Department|Blinken|Washington"), "Government of the United States"),
+    (re.compile(r"\bEU\b|European\s+Union"), "European Union"),
+    (re.compile(r"\bprotesters|eco-activists|activists\b", re.I), "Protesters"),
+    (re.compile(r"\bcivilians?|residents\b", re.I), "Civilians"),
+]
+_NUM_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+              "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12}
+_KILLED = re.compile(r"\b(?:killed|died|dead|deaths|lost\s+their\s+lives)\b", re.I)
+_NUMBER = re.compile(r"\b(\d{1,5}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b", re.I)
+_RISEN_TO = re.compile(r"(?:risen|rose|climbed|increased)\s+to\s+(\d{1,5})")
+_PRECISE_KINDS = frozenset({"settlement", "height", "road", "ridge", "district", "lake", "river", "landmark"})
+
+
+@dataclass
+class Event:
+    """One event: its type, sentence, places and dates (before it becomes features)."""
+
+    event_type: str
+    sub_event_type: str
+    quote: str
+    start: int
+    mentions: list[Mention]
+    date: ResolvedDate | None
+    date_start: dt.date
+    date_end: dt.date
+    time_precision: str
+    actors: list[str]
+    fatalities: int | None
+
+
+def classify(sentence: str) -> tuple[str, str] | None:
+    """ACLED ``(event_type, sub_event_type)`` of a sentence, or None if it reports no event."""
+    for event_type, sub, rx in TYPES:
+        if rx.search(sentence):
+            return event_type, sub
+    return None
+
+
+def actors_in(sentence: str) -> list[str]:
+    """Actors named in a sentence, in a fixed order."""
+    found = []
+    for rx, name in ACTORS:
+        if rx.search(sentence) and name not in found:
+            found.append(name)
+    return found
+
+
+def fatalities_in(sentence: str) -> int | None:
+    """Deaths a sentence states ("an Azerbaijani soldier was killed" -> 1), else None."""
+    m = _KILLED.search(sentence)
+    if not m:
+        return None
+    risen = _RISEN_TO.search(sentence)
+    if risen:
+        return int(risen.group(1))
+    clause = re.split(r"[;:]|\bbut\b", sentence[: m.start()])[-1]
+    if re.search(r"\b(?:wounded|injured)\b", clause) and not re.search(r"\b(?:civilians?|soldiers?|people)\b", clause):
+        return None
+    nums = _NUMBER.findall(clause)
+    if not nums:
+        return None
+    first = nums[0].lower()
+    if re.search(r"\bone\s+of\s+them\b", clause, re.I):
+        return 1
+    value = int(first) if first.isdigit() else _NUM_WORDS.get(first)
+    return value
+
+
+def _is_headline(text: str, start: int, end: int) -> bool:
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start: line_end if line_end != -1 else len(text)].strip()
+    return not re.search(r"[.!?:\"”)]$", line) and len(line.split()) <= 16
+
+
+def _paragraph_of(text: str, pos: int) -> tuple[int, int]:
+    a = text.rfind("\n\n", 0, pos)
+    b = text.find("\n\n", pos)
+    return (0 if a == -1 else a + 2), (len(text) if b == -1 else b)
+
+
+def _choose_date(
+    dates: list[ResolvedDate], sent: tuple[int, int], para: tuple[int, int], text: str
+) -> ResolvedDate | tuple[dt.date, dt.date, str, ResolvedDate] | None:
+    inside = [d for d in dates if sent[0] <= d.start_char < sent[1]]
+    if inside:
+        fine = [d for d in inside if d.kind not in ("anchor", "year")] or inside
+        not_since = [d for d in fine if not re.search(r"\bsince\s*$|\bSince\s+.*$", text[max(sent[0], d.start_char - 30):d.start_char])]
+        fine = not_since or fine
+        days = [d for d in fine if d.time_precision == "day" and d.date_start == d.date_end]
+        if len(days) >= 2:
+            lo, hi = min(d.date_start for d in days), max(d.date_end for d in days)
+            between = text[days[0].end_char:days[-1].start_char]
+            if (hi - lo).days <= 3 and re.search(r"\band\b|\buntil\b|\bthrough\b", between):
+                return lo, hi, "day", days[0]
+        return fine[0]
+    before = [d for d in dates if para[0] <= d.end_char <= sent[0] and d.kind not in ("anchor", "year")]
+    if before:
+        return before[-1]
+    after = [d for d in dates if sent[1] <= d.start_char < para[1] and d.kind not in ("anchor", "year")]
+    if after:
+        return after[0]
+    return None
+
+
+def _event_places(mentions: list[Mention]) -> list[Mention]:
+    located = [m for m in mentions if m.role == "location" and m.place is not None]
+    precise = [m for m in located if m.place is not None and m.place.kind in _PRECISE_KINDS]
+    if precise:
+        located = [m for m in located if m.place is not None and (m.place.kind != "country") and
+                   not (m.place.geo_precision == 3 and m.place.kind == "region")]
+    elif any(m.place is not None and m.place.kind != "country" for m in located):
+        located = [m for m in located if m.place is not None and m.place.kind != "country"]
+    seen: set[str] = set()
+    out = []
+    for m in located:
+        assert m.place is not None
+        if m.place.place_id not in seen:
+            seen.add(m.place.place_id)
+            out.append(m)
+    return out
+
+
+def find_events(
+    text: str,
+    *,
+    published: dt.date | str,
+    geocoder: Geocoder | None = None,
+    gazetteer: Gazetteer | None = None,
+) -> list[Event]:
+    """The events of *text* in order (see the module docstring for the rules)."""
+    pub = parse_published(published)
+    mentions = find_mentions(text, gazetteer=gazetteer, geocoder=geocoder)
+    dates = find_dates(text, pub)
+    events: list[Event] = []
+    last_places: tuple[int, list[Mention]] | None = None
+    for s, e in sentences(text):
+        if _is_headline(text, s, e):
+            continue
+        sentence = text[s:e]
+        typed = classify(sentence)
+        para = _paragraph_of(text, s)
+        in_sentence = [m for m in mentions if s <= m.start < e]
+        places = _event_places(in_sentence)
+        if typed is None:
+            if places:
+                last_places = (para[0], places)
+            continue
+        if not places and last_places is not None and last_places[0] == para[0]:
+            places = last_places[1]
+        if not places:
+            continue
+        last_places = (para[0], places)
+        chosen = _choose_date(dates, (s, e), para, text)
+        if chosen is None:
+            d_start = d_end = pub
+            precision, rdate = "day", None
+        elif isinstance(chosen, tuple):
+            d_start, d_end, precision, rdate = chosen
+        else:
+            d_start, d_end, precision, rdate = chosen.date_start, chosen.date_end, chosen.time_precision, chosen
+        events.append(
+            Event(typed[0], typed[1], sentence, s, places, rdate, d_start, d_end, precision,
+                  actors_in(sentence), fatalities_in(sentence) if typed[0] != "Strategic developments" else None)
+        )
+    return events
+
+
+def _summary(ev: Event) -> str:
+    names = ", ".join(dict.fromkeys(m.place.name for m in ev.mentions if m.place is not None))
+    line = f"{ev.sub_event_type} at {names}"
+    if ev.fatalities:
+        line += f"; {ev.fatalities} killed"
+    if ev.actors:
+        line += f" ({', '.join(ev.actors[:3])})"
+    return line
+
+
+def event_features(
+    events: list[Event], *, article_id: str, source: dict[str, str]
+) -> list[dict[str, Any]]:
+    """``event`` features, one per event and place, ids as in docs/architecture.md."""
+    features = []
+    for n, ev in enumerate(events, start=1):
+        event_id = f"{article_id}-{n}"
+        summary = _summary(ev)
+        for m in ev.mentions:
+            place = m.place
+            assert place is not None
+            props: dict[str, Any] = {
+                "feature_kind": "event",
+                "event_id": event_id,
+                "event_type": ev.event_type,
+                "sub_event_type": ev.sub_event_type,
+                "date_start": ev.date_start.isoformat(),
+                "date_end": ev.date_end.isoformat(),
+                "time_precision": ev.time_precision,
+                "date_text": ev.date.text if ev.date else "",
+                "summary": summary,
+                "quote": ev.quote,
+                "place": place.name,
+                "place_id": place.place_id,
+                "place_source": place.source,
+                "mention": m.text,
+                "kind": place.kind,
+                "geo_precision": place.geo_precision,
+                "uncertainty_km": place.uncertainty_km,
+                "approximate": place.approximate or place.geo_precision > 1,
+                "actors": ev.actors,
+                "fatalities": ev.fatalities,
+                "alternate_names": list(place.alternate_names),
+                "article_id": article_id,
+                "source": dict(source),
+            }
+            features.append({"type": "Feature", "id": f"{event_id}@{place.place_id}",
+                             "geometry": place.geometry, "properties": props})
+    return features
+
+
+def extract_events(
+    text: str,
+    *,
+    published: dt.date | str,
+    title: str = "",
+    url: str = "",
+    outlet: str = "",
+    geocoder: Geocoder | None = None,
+    gazetteer: Gazetteer | None = None,
+) -> dict[str, Any]:
+    """A validated FeatureCollection of the ``event`` features of *text*."""
+    pub = parse_published(published)
+    text = normalise_text(text)
+    events = find_events(text, published=pub, geocoder=geocoder, gazetteer=gazetteer)
+    source = {"title": title, "url": url, "outlet": outlet, "published": pub.isoformat()}
+    features = event_features(events, article_id=make_article_id(text), source=source)
+    return validate_collection(feature_collection(features), source="extract_events")
