@@ -22,8 +22,9 @@ How predictions are matched to gold (the gold lists one entry per distinct surfa
   it is within 5 km; a line or area (road, ridge, district, region, border, lake, country)
   when the gold point is within max(5 km, the place's ``uncertainty_km``) of the geometry.
   The mean error is the mean of those distances.
-- **Event dates**: a gold event with places is matched to the predicted event that shares a
-  place with it (folded surface forms) and whose dates are best; it is correct when the
+- **Event dates**: a gold event with places is matched to the predicted events that share a
+  place with it (the same surface form, or the place our place extraction gives that form)
+  and whose dates are best; it is correct when the
   predicted ``date_start``..``date_end`` lies within the gold range (for a "by <deadline>"
   gold event, when the predicted end is the deadline). ``exact`` also requires equal ranges.
   Gold events without places cannot be shown on a map and are not scored.
@@ -228,18 +229,32 @@ def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
-def score_events(collection: dict[str, Any], gold: dict[str, Any], score: FileScore) -> None:
-    """Fill the event-date figures of *score*."""
+def score_events(
+    collection: dict[str, Any], gold: dict[str, Any], score: FileScore, places: dict[str, Any] | None = None
+) -> None:
+    """Fill the event-date figures of *score*.
+
+    A gold event's places are its surface forms; they stand for the place ids that the
+    predicted *places* collection gives those forms (so "Stepanakert" in gold matches an
+    event written "the Karabakh capital" when both resolved to the same place)."""
+    form_ids: dict[str, set[str]] = {}
+    for key, _, feature in _pred_forms(places or {"features": []}):
+        form_ids.setdefault(key, set()).add(feature["properties"]["place_id"])
     events: dict[str, dict[str, Any]] = {}
     for f in collection["features"]:
         p = f["properties"]
         ev = events.setdefault(p["event_id"], {"forms": set(), "start": p["date_start"], "end": p["date_end"],
                                               "quote": p["quote"]})
         ev["forms"].add(form_key(p["mention"]))
+        ev["forms"].add(p["place_id"])
     for g in gold["events"]:
-        places = {form_key(x) for x in g.get("places", [])}
-        if not places:
+        forms = {form_key(x) for x in g.get("places", [])}
+        if not forms:
             continue
+        places = set(forms)
+        for form in forms:
+            ids = form_ids.get(form) or {pid for k, v in form_ids.items() if _prefix_match(k, form) for pid in v}
+            places |= ids
         score.gold_events += 1
         g_start, g_end = _date(g.get("date_start")), _date(g["date_end"])
         best_ok = best_exact = False
@@ -282,7 +297,7 @@ def evaluate(corpus_dir: str | Path, *, lenient_actors: bool = False, geocoder: 
         places = extract_places(article.text, geocoder=geocoder)
         score_places(places, gold, score, lenient_actors=lenient_actors)
         events = extract_events(article.text, published=gold["published"], url=gold.get("source", ""), geocoder=geocoder)
-        score_events(events, gold, score)
+        score_events(events, gold, score, places)
         scores.append(score)
     return scores
 

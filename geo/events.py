@@ -47,15 +47,19 @@ TYPES: list[tuple[str, str, re.Pattern[str]]] = [
      re.compile(r"\b(?:land\s*mines?|lay\s+mines|mines?\s+(?:exploded|blast)|IEDs?|explosive\s+devices?)\b", re.I)),
     ("Battles", "Government regains territory",
      re.compile(r"\b(?:liberat(?:ed|ion|ing)|recaptured?|freed\s+from\s+occupation|captured?|seized|"
-                r"(?:taken|took|take|gained|gaining|taking)\s+(?:under\s+)?control|under\s+(?:its|their|Baku's)\s+control)\b", re.I)),
+                r"(?:taken|took|take|gained|gaining|taking)\s+(?:under\s+)?control|(?:had\s+)?(?:taken|took)\s+(?:the\s+)?(?:city|town|villages?|heights?)|under\s+(?:its|their|Baku's)\s+control)\b", re.I)),
     ("Strategic developments", "Non-violent transfer of territory",
      re.compile(r"\b(?:handed\s+over|hand\s+over|handover|returned?\s+to|returns\s+the|passed\s+to|transfer(?:red)?\s+(?:of|to)|"
-                r"given\s+over|entered\s+the|withdr[ae]w(?:n|al)?|pulled\s+out)\b", re.I)),
+                r"given\s+over|entered\s+the|(?:is|are)\s+due\s+to\s+go\s+to|go\s+to\s+the\s+\w+\s+side|moved\s+into|withdr[ae]w(?:n|al)?|pulled\s+out)\b", re.I)),
     ("Strategic developments", "Headquarters or base established",
      re.compile(r"\b(?:peacekeep\w*\s+(?:\w+\s+){0,3}(?:deployed|deploys|arrived?|brought|sent|stationed)|"
                 r"(?:deployed|brought|sent|stationed)\b[^.]{0,40}\bpeacekeep\w*|"
                 r"(?:installed|set\s+up|established)\s+(?:a\s+)?checkpoint|checkpoint\s+(?:was\s+)?(?:installed|set\s+up)|"
                 r"(?:centre|center)\s+[^.]{0,40}\bis\s+set\s+up)", re.I)),
+    ("Strategic developments", "Accusation", re.compile(r"\baccus(?:ed|ing|es)\b", re.I)),
+    ("Strategic developments", "Diplomatic call",
+     re.compile(r"\b(?:called\s+(?:for|on)|calls?\s+on|urged|appealed|telephone\s+(?:conversations?|call)|phone\s+talks|"
+                r"phoned|held\s+talks|congratulated|de-escalation|(?:due|scheduled)\s+to\s+meet|negotiations\s+to)\b", re.I)),
     ("Strategic developments", "Agreement",
      re.compile(r"\b(?:cease-?fire|truce|signed|agreement\s+on|agreed\s+to|end\s+to\s+all\s+military\s+operations)\b", re.I)),
     ("Battles", "Armed clash",
@@ -63,12 +67,9 @@ TYPES: list[tuple[str, str, re.Pattern[str]]] = [
                 r"skirmish(?:es)?|at\s+war|war\s+broke\s+out|push\s+forward|advance[sd]?|crossed\s+\w+\s+border|"
                 r"sabotage|killed|wounded)\b", re.I)),
     ("Protests", "Peaceful protest", re.compile(r"\b(?:protest(?:s|ers|ed)?|picket(?:s|ed|ing)?|rall(?:y|ied))\b", re.I)),
-    ("Strategic developments", "Accusation", re.compile(r"\baccus(?:ed|ing|es)\b", re.I)),
-    ("Strategic developments", "Diplomatic call",
-     re.compile(r"\b(?:called\s+(?:for|on)|calls?\s+on|urged|appealed|telephone\s+(?:conversations?|call)|phone\s+talks|"
-                r"phoned|held\s+talks|congratulated|de-escalation)\b", re.I)),
     ("Strategic developments", "Other",
-     re.compile(r"\b(?:decree\s+dissolving|dissolv(?:ed|ing)|refugees?\s+(?:have\s+)?(?:crossed|arriv)|closed|shut)\b", re.I)),
+     re.compile(r"\b(?:decree\s+dissolving|dissolv(?:ed|ing)|refugees?|commemorat\w*|honou?r(?:ed)?\s+the|visited|went\s+to|crossed|closed|shut|block(?:ing|ed|ade)|"
+                r"border\s+adjustment|adjust\s+the\s+border|provocation|encroachment)\b", re.I)),
 ]
 ACTORS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bAzerbaijani\s+(?:armed\s+forces|army|forces|troops|military|soldiers?|units)|"
@@ -90,10 +91,17 @@ ACTORS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bprotesters|eco-activists|activists\b", re.I), "Protesters"),
     (re.compile(r"\bcivilians?|residents\b", re.I), "Civilians"),
 ]
+_NEGATED = re.compile(r"\b(?:not|never|no|without|failed\s+to)\s+(?:\w+\s+){0,2}$", re.I)
 _NUM_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
               "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12}
 _KILLED = re.compile(r"\b(?:killed|died|dead|deaths|lost\s+their\s+lives)\b", re.I)
 _NUMBER = re.compile(r"\b(\d{1,5}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b", re.I)
+_VICTIMS = re.compile(
+    r"(?<!number\s)(?<!\d\.)\b(\d{1,5}|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+"
+    r"(?:[\w-]+\s+){0,2}?(?:civilians?|soldiers?|servicem[ae]n|people|persons?|residents?|troops|fighters|"
+    r"officers?|policem[ae]n|children|women|men|villagers?|guards?)\b",
+    re.I,
+)
 _RISEN_TO = re.compile(r"(?:risen|rose|climbed|increased)\s+to\s+(\d{1,5})")
 _PRECISE_KINDS = frozenset({"settlement", "height", "road", "ridge", "district", "lake", "river", "landmark"})
 
@@ -117,9 +125,19 @@ class Event:
 
 def classify(sentence: str) -> tuple[str, str] | None:
     """ACLED ``(event_type, sub_event_type)`` of a sentence, or None if it reports no event."""
+    found = _trigger(sentence)
+    return (found[0], found[1]) if found else None
+
+
+def _trigger(sentence: str) -> tuple[str, str, int] | None:
+    """Type and offset of the first trigger (by priority) that is not negated."""
     for event_type, sub, rx in TYPES:
-        if rx.search(sentence):
-            return event_type, sub
+        for m in rx.finditer(sentence):
+            in_name = m.start() > 0 and m.group()[:1].isupper() and m.group()[1:2].islower()
+            if in_name:  # "the Artsakh Liberation War" names a war, it does not report a liberation
+                continue
+            if not _NEGATED.search(sentence[max(0, m.start() - 30):m.start()]):
+                return event_type, sub, m.start()
     return None
 
 
@@ -143,14 +161,13 @@ def fatalities_in(sentence: str) -> int | None:
     clause = re.split(r"[;:]|\bbut\b", sentence[: m.start()])[-1]
     if re.search(r"\b(?:wounded|injured)\b", clause) and not re.search(r"\b(?:civilians?|soldiers?|people)\b", clause):
         return None
-    nums = _NUMBER.findall(clause)
-    if not nums:
-        return None
-    first = nums[0].lower()
     if re.search(r"\bone\s+of\s+them\b", clause, re.I):
         return 1
-    value = int(first) if first.isdigit() else _NUM_WORDS.get(first)
-    return value
+    who = _VICTIMS.search(clause)
+    if not who:
+        return None
+    first = who.group(1).lower()
+    return int(first) if first.isdigit() else _NUM_WORDS.get(first)
 
 
 def _is_headline(text: str, start: int, end: int) -> bool:
@@ -167,7 +184,8 @@ def _paragraph_of(text: str, pos: int) -> tuple[int, int]:
 
 
 def _choose_date(
-    dates: list[ResolvedDate], sent: tuple[int, int], para: tuple[int, int], text: str
+    dates: list[ResolvedDate], sent: tuple[int, int], para: tuple[int, int], text: str,
+    trigger_at: int | None = None,
 ) -> ResolvedDate | tuple[dt.date, dt.date, str, ResolvedDate] | None:
     inside = [d for d in dates if sent[0] <= d.start_char < sent[1]]
     if inside:
@@ -180,6 +198,8 @@ def _choose_date(
             between = text[days[0].end_char:days[-1].start_char]
             if (hi - lo).days <= 3 and re.search(r"\band\b|\buntil\b|\bthrough\b", between):
                 return lo, hi, "day", days[0]
+        if trigger_at is not None and len(fine) > 1:
+            return min(fine, key=lambda d: (abs(d.start_char - trigger_at), d.start_char))
         return fine[0]
     before = [d for d in dates if para[0] <= d.end_char <= sent[0] and d.kind not in ("anchor", "year")]
     if before:
@@ -221,14 +241,19 @@ def find_events(
     dates = find_dates(text, pub)
     events: list[Event] = []
     last_places: tuple[int, list[Mention]] | None = None
+    waiting: list[tuple[int, int, tuple[str, str]]] = []  # typed sentences still without a place
     for s, e in sentences(text):
         if _is_headline(text, s, e):
             continue
         sentence = text[s:e]
         typed = classify(sentence)
         para = _paragraph_of(text, s)
-        in_sentence = [m for m in mentions if s <= m.start < e]
-        places = _event_places(in_sentence)
+        places = _event_places([m for m in mentions if s <= m.start < e])
+        waiting = [w for w in waiting if _paragraph_of(text, w[0])[0] == para[0]]
+        if places:
+            for ws, we, wtyped in waiting:  # "... counted two dozen blasts. They hit Stepanakert."
+                events += _make_events(text, ws, we, wtyped, places, dates, para, pub)
+            waiting = []
         if typed is None:
             if places:
                 last_places = (para[0], places)
@@ -236,21 +261,49 @@ def find_events(
         if not places and last_places is not None and last_places[0] == para[0]:
             places = last_places[1]
         if not places:
+            waiting.append((s, e, typed))
             continue
         last_places = (para[0], places)
-        chosen = _choose_date(dates, (s, e), para, text)
-        if chosen is None:
-            d_start = d_end = pub
-            precision, rdate = "day", None
-        elif isinstance(chosen, tuple):
-            d_start, d_end, precision, rdate = chosen
-        else:
-            d_start, d_end, precision, rdate = chosen.date_start, chosen.date_end, chosen.time_precision, chosen
-        events.append(
-            Event(typed[0], typed[1], sentence, s, places, rdate, d_start, d_end, precision,
-                  actors_in(sentence), fatalities_in(sentence) if typed[0] != "Strategic developments" else None)
-        )
+        events += _make_events(text, s, e, typed, places, dates, para, pub)
+    events.sort(key=lambda ev: ev.start)
     return events
+
+
+_POINT_DATE_KINDS = frozenset({"md", "dm", "numeric", "iso", "weekday", "relword", "ordinal"})
+
+
+def _make_events(
+    text: str, s: int, e: int, typed: tuple[str, str], places: list[Mention],
+    dates: list[ResolvedDate], para: tuple[int, int], pub: dt.date,
+) -> list[Event]:
+    """One event for a sentence, or one per date when it gives different places different
+    days ("returns Kelbajar by 15 November, and Lachin by 1 December")."""
+    sentence = text[s:e]
+    actors = actors_in(sentence)
+    fatalities = fatalities_in(sentence) if typed[0] != "Strategic developments" else None
+    own = [d for d in dates if s <= d.start_char < e and d.kind in _POINT_DATE_KINDS]
+    distinct = {d.date_start for d in own}
+    in_sentence = [m for m in places if s <= m.start < e]
+    if len(distinct) >= 2 and (max(distinct) - min(distinct)).days > 3 and len(in_sentence) >= 2:
+        groups: dict[int, list[Mention]] = {}
+        for m in in_sentence:
+            nearest = min(range(len(own)), key=lambda i: abs(own[i].start_char - m.end))
+            groups.setdefault(nearest, []).append(m)
+        return [
+            Event(typed[0], typed[1], sentence, s + i, group, own[i], own[i].date_start, own[i].date_end,
+                  own[i].time_precision, actors, fatalities)
+            for i, group in sorted(groups.items())
+        ]
+    found = _trigger(sentence)
+    chosen = _choose_date(dates, (s, e), para, text, s + found[2] if found else None)
+    if chosen is None:
+        d_start = d_end = pub
+        precision, rdate = "day", None
+    elif isinstance(chosen, tuple):
+        d_start, d_end, precision, rdate = chosen
+    else:
+        d_start, d_end, precision, rdate = chosen.date_start, chosen.date_end, chosen.time_precision, chosen
+    return [Event(typed[0], typed[1], sentence, s, places, rdate, d_start, d_end, precision, actors, fatalities)]
 
 
 def _summary(ev: Event) -> str:
