@@ -89,8 +89,11 @@ def _fail(where: str, message: str) -> ValidationError:
 
 
 def _is_finite(value: int | float) -> bool:
-    """True for any int (math.isfinite overflows on ints beyond a float) and finite floats."""
-    return isinstance(value, int) or math.isfinite(value)
+    """True for a number that is a finite float (an int beyond a float is not; no OverflowError)."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def _check_position(pos: Any, where: str) -> None:
@@ -199,6 +202,11 @@ def validate_feature(feature: Any, where: str = "feature") -> None:
         alt = props.get("alternate_names", [])
         if not isinstance(alt, list) or not all(isinstance(a, str) for a in alt):
             raise _fail(where, f"alternate_names must be a list of strings, got {alt!r}")
+        if props["kind"] not in PLACE_KINDS:
+            raise _fail(where, f"unknown place kind {props['kind']!r}; use one of {sorted(PLACE_KINDS)}")
+        population = props.get("population")
+        if population is not None and (isinstance(population, bool) or not isinstance(population, int) or population < 0):
+            raise _fail(where, f"population must be a whole number >= 0 or null, got {population!r}")
     elif kind == "event":
         _check_props(props, EVENT_REQUIRED, where)
         start = _parse_date(props["date_start"], "date_start", where)
