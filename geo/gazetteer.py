@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from geo.errors import NotFoundError, ValidationError
+from geo.errors import NotFoundError, StoreError, ValidationError
 from geo.model import PLACE_KINDS, feature_collection, representative_lon_lat, validate_collection
 from geo.names import fold, is_capitalized, tokens, word_count
 
@@ -416,8 +416,10 @@ def read_curated(path: str | Path = CURATED_PATH) -> list[Place]:
         obj = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise NotFoundError(f"{path}: gazetteer file not found; pass an existing GeoJSON file") from None
-    except json.JSONDecodeError as err:
+    except (ValueError, RecursionError) as err:  # bad bytes or JSON, too deep, too many digits
         raise ValidationError(f"{path}: not valid JSON ({err})") from err
+    except OSError as err:
+        raise StoreError(f"{path}: cannot read the gazetteer file ({err.strerror})") from err
     collection = validate_collection(obj, source=str(path))
     places = []
     for i, feature in enumerate(collection["features"]):
