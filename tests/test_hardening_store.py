@@ -365,3 +365,42 @@ def test_write_refuses_invalid_collection_and_keeps_file(tmp_path: Path) -> None
     record("broken data", inputs=len(bad), corrupted=int(path.read_bytes() != before))
     assert path.read_bytes() == before
     assert validate_collection(json.loads(before))
+
+
+# -- an extra gazetteer file (a user's own places) ---------------------------------------------
+
+
+def _place_file(change: Callable[[dict[str, Any]], None]) -> bytes:
+    collection = copy.deepcopy(SAMPLE_PLACES)
+    change(collection["features"][2])
+    return json.dumps(collection, ensure_ascii=False).encode()
+
+
+BROKEN_GAZETTEERS: list[tuple[str, bytes]] = [(name, content) for name, content, _ in BROKEN_FILES] + [
+    ("population-word", _place_file(_set_prop("population", "many"))),
+    ("population-nan", _place_file(_set_prop("population", float("nan")))),
+    ("population-list", _place_file(_set_prop("population", [1]))),
+    ("uncertainty-beyond-float", _place_file(_set_prop("uncertainty_km", 10**400))),
+    ("unknown-place-kind", _place_file(_set_prop("kind", "castle in the air"))),
+    ("alternate-names-string", _place_file(_set_prop("alternate_names", "Lachin"))),
+]
+
+
+@pytest.mark.parametrize("content", [c for _, c in BROKEN_GAZETTEERS], ids=[n for n, _ in BROKEN_GAZETTEERS])
+def test_broken_gazetteer_file_clear_error(tmp_path: Path, content: bytes) -> None:
+    from geo.gazetteer import build_gazetteer, read_curated
+
+    path = tmp_path / "my_places.geojson"
+    path.write_bytes(content)
+    errors = []
+    for attempt in (lambda: read_curated(path), lambda: build_gazetteer(extra=path)):
+        try:
+            attempt()
+        except GeoError as err:
+            errors.append(err)
+        else:
+            errors.append(AssertionError("a broken gazetteer file was read without an error"))
+    record("broken data", inputs=2, corrupted=int(path.read_bytes() != content))
+    for err in errors:
+        assert isinstance(err, GeoError), err
+        assert str(path) in str(err), f"error does not name the file: {err}"

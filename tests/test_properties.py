@@ -81,6 +81,8 @@ def mutated_collections(draw: st.DrawFn) -> dict[str, Any]:
     collection: dict[str, Any] = {"type": "FeatureCollection", "features": features}
     for _ in range(draw(st.integers(min_value=1, max_value=3))):
         paths = _paths(collection)
+        if not paths:
+            break
         path = draw(st.sampled_from(paths))
         parent: Any = collection
         for key in path[:-1]:
