@@ -215,3 +215,15 @@ def find_feature(events: Sequence[Feature], feature_id: str | None) -> Feature |
         if feature["properties"].get("event_id") == feature_id:
             return feature
     return None
+
+
+def nearest_feature(events: Sequence[Feature], lat: float, lon: float, *, max_deg: float = 0.05) -> Feature | None:
+    """The event whose map point is nearest to (*lat*, *lon*) within *max_deg* degrees (a map click)."""
+    best: Feature | None = None
+    best_d = max_deg * max_deg
+    for feature in events:
+        f_lon, f_lat = representative_lon_lat(feature["geometry"])
+        d = (f_lat - lat) ** 2 + (f_lon - lon) ** 2
+        if d <= best_d:
+            best, best_d = feature, d
+    return best

@@ -43,8 +43,8 @@ PALETTE: dict[str, str] = {
     "Strategic developments": "#1f77b4",
 }
 OTHER_COLOR = "#7f7f7f"
-SUMMARY_MAX = 160
-QUOTE_MAX = 200
+SUMMARY_MAX = 100
+QUOTE_MAX = 100
 DEFAULT_CENTER = (39.8, 46.6)  # (lat, lon) of Nagorno-Karabakh
 KIND_STYLE: dict[str, dict[str, Any]] = {
     "road": {"color": "#8a5a00", "weight": 4, "dashArray": "8 6", "opacity": 0.8},
@@ -119,57 +119,95 @@ class _Strings:
         return i
 
 
-# Row layout of the events table sent to the browser (see _JS_HELPERS, which reads it).
-ROW_FIELDS = (
-    "lat", "lon", "type", "sub_type", "date_start", "date_end", "summary", "quote", "place",
-    "mention", "alt_names", "precision", "uncertainty_km", "kind", "article", "fatalities", "actors",
-)
+# The events table sent to the browser (read by _JS_HELPERS): a string table ``s``; a place
+# table ``p`` of [lat, lon, name, mention, alternate names, geo_precision, uncertainty_km, kind]
+# (string fields as indexes into ``s``); an article table ``a`` of [title, url, outlet,
+# published]; and ``e``, one flat row of ROW_WIDTH numbers per event:
+ROW_FIELDS = ("place", "type", "sub_type", "date_start", "date_end", "summary", "quote", "article", "actors", "fatalities")
+ROW_WIDTH = len(ROW_FIELDS)
 
 
 def events_payload(events: Sequence[Mapping[str, Any]], selected_id: str | None = None) -> dict[str, Any]:
-    """The compact table the browser builds markers and popups from (article texts clipped)."""
+    """The compact tables the browser builds markers and popups from (article texts clipped).
+
+    Work is per distinct place and article, not per event, wherever it can be.
+    """
     strings = _Strings()
+    index, items = strings.index, strings.items
+
+    def s(value: Any) -> int:
+        text = "" if value is None else value
+        i = index.get(text)
+        if i is None:
+            i = index[text] = len(items)
+            items.append(text)
+        return i
+
+    s("")  # index 0: the empty string (rows use 0 for "no actors")
     types: dict[str, int] = {}
-    articles: dict[tuple[int, int, int, int], int] = {}
-    rows: list[list[Any]] = []
+    places: dict[tuple[Any, ...], int] = {}
+    place_rows: list[list[Any]] = []
+    point_of: dict[str, tuple[float, float]] = {}
+    articles: dict[tuple[Any, ...], int] = {}
+    article_rows: list[list[int]] = []
+    rows: list[Any] = []
     selected: int | None = None
-    for feature in events:
+    for n, feature in enumerate(events):
         props = feature["properties"]
-        lon, lat = representative_lon_lat(feature["geometry"])
+        pid = props["place_id"]
+        lat_lon = point_of.get(pid)
+        if lat_lon is None:
+            lon, lat = representative_lon_lat(feature["geometry"])
+            lat_lon = point_of[pid] = (round(lat, 5), round(lon, 5))
+        # A place's name, precision and kind follow from its place_id; only the mention varies.
+        pkey = (pid, props["mention"])
+        p = places.get(pkey)
+        if p is None:
+            alt = props.get("alternate_names")
+            p = places[pkey] = len(place_rows)
+            place_rows.append(
+                [lat_lon[0], lat_lon[1], s(props["place"]), s(props["mention"]), s(", ".join(alt or ())),
+                 props["geo_precision"], props["uncertainty_km"], s(props.get("kind") or "")]
+            )
+        src = props["source"]
+        akey = (src.get("title"), src.get("url"), src.get("outlet"), src.get("published"))
+        a = articles.get(akey)
+        if a is None:
+            a = articles[akey] = len(article_rows)
+            article_rows.append([s(akey[0]), s(safe_url(akey[1]) or ""), s(akey[2]), s(akey[3])])
         etype = props["event_type"]
-        t = types.setdefault(etype, len(types))
-        src = props.get("source") or {}
-        url = safe_url(src.get("url"))
-        art_key = (strings(src.get("title")), strings(url or ""), strings(src.get("outlet")), strings(src.get("published")))
-        a = articles.setdefault(art_key, len(articles))
+        t = types.get(etype)
+        if t is None:
+            t = types[etype] = len(types)
+        summary = props["summary"]
+        if len(summary) > SUMMARY_MAX:
+            summary = _clip(summary, SUMMARY_MAX)
+        quote = props["quote"]
+        if len(quote) > QUOTE_MAX:
+            quote = _clip(quote, QUOTE_MAX)
+        actors = props.get("actors")
         if selected_id is not None and feature.get("id") == selected_id:
-            selected = len(rows)
-        rows.append(
-            [
-                round(lat, 5),
-                round(lon, 5),
-                t,
-                strings(props.get("sub_event_type")),
-                strings(props["date_start"]),
-                strings(props["date_end"]),
-                strings(_clip(props.get("summary") or "", SUMMARY_MAX)),
-                strings(_clip(props.get("quote") or "", QUOTE_MAX)),
-                strings(props.get("place")),
-                strings(props.get("mention")),
-                strings(", ".join(props.get("alternate_names") or [])),
-                props["geo_precision"],
-                props["uncertainty_km"],
-                strings(props.get("kind") or ""),
-                a,
-                props.get("fatalities"),
-                strings("; ".join(props.get("actors") or [])),
-            ]
+            selected = n
+        ds, de = props["date_start"], props["date_end"]
+        rows += (
+            p,
+            t,
+            s(props["sub_event_type"]),
+            s(ds),
+            s(de) if de != ds else -1,
+            s(summary),
+            s(quote),
+            a,
+            s("; ".join(actors)) if actors else 0,
+            props.get("fatalities"),
         )
     return {
         "s": strings.items,
         "t": list(types),
         "c": [type_color(t) for t in types],
-        "a": [list(k) for k in articles],
+        "p": place_rows,
+        "a": article_rows,
+        "w": ROW_WIDTH,
         "e": rows,
         "sel": selected,
     }
@@ -189,31 +227,37 @@ window.geoEv = (function () {
     }
     return "only the region is known" + (u ? ":" + km : "");
   }
-  function popup(d, r) {
-    var S = d.s, art = d.a[r[14]];
-    var ds = S[r[4]], de = S[r[5]];
+  function row(d, i) {
+    var S = d.s, o = i * d.w, e = d.e, p = d.p[e[o]], a = d.a[e[o + 7]];
+    return {
+      lat: p[0], lon: p[1], place: S[p[2]], mention: S[p[3]], alt: S[p[4]], prec: p[5], unc: p[6], kind: S[p[7]],
+      t: e[o + 1], type: d.t[e[o + 1]], color: d.c[e[o + 1]], sub: S[e[o + 2]], ds: S[e[o + 3]], de: S[e[o + 4] < 0 ? e[o + 3] : e[o + 4]],
+      summary: S[e[o + 5]], quote: S[e[o + 6]], title: S[a[0]], url: S[a[1]], outlet: S[a[2]], published: S[a[3]],
+      actors: S[e[o + 8]], fat: e[o + 9]
+    };
+  }
+  function popup(r) {
     var h = '<div class="ev-popup">';
-    h += '<div class="ev-head"><span class="ev-swatch" style="background:' + esc(d.c[r[2]]) + '"></span><b>' + esc(ds === de ? ds : ds + " to " + de) + "</b> &middot; " + esc(d.t[r[2]]);
-    if (S[r[3]]) { h += " (" + esc(S[r[3]]) + ")"; }
+    h += '<div class="ev-head"><span class="ev-swatch" style="background:' + esc(r.color) + '"></span><b>' + esc(r.ds === r.de ? r.ds : r.ds + " to " + r.de) + "</b> &middot; " + esc(r.type);
+    if (r.sub) { h += " (" + esc(r.sub) + ")"; }
     h += "</div>";
-    h += '<div class="ev-summary">' + esc(S[r[6]]) + "</div>";
-    h += '<div class="ev-place"><b>Place:</b> \u201c' + esc(S[r[9]]) + "\u201d &rarr; " + esc(S[r[8]]);
-    if (S[r[10]]) { h += ' <span class="ev-alt">(also: ' + esc(S[r[10]]) + ")</span>"; }
-    h += '<br><span class="ev-prec">' + esc(precision(r[11], r[12], S[r[13]])) + "</span></div>";
-    if (S[r[16]]) { h += '<div class="ev-actors"><b>Actors:</b> ' + esc(S[r[16]]) + "</div>"; }
-    if (r[15] !== null && r[15] !== undefined) { h += '<div class="ev-fat"><b>Fatalities:</b> ' + esc(r[15]) + "</div>"; }
-    if (S[r[7]]) { h += '<blockquote class="ev-quote">\u201c' + esc(S[r[7]]) + "\u201d</blockquote>"; }
-    var url = safeUrl(S[art[1]]), title = S[art[0]] || "source";
+    h += '<div class="ev-summary">' + esc(r.summary) + "</div>";
+    h += '<div class="ev-place"><b>Place:</b> \u201c' + esc(r.mention) + "\u201d &rarr; " + esc(r.place);
+    if (r.alt) { h += ' <span class="ev-alt">(also: ' + esc(r.alt) + ")</span>"; }
+    h += '<br><span class="ev-prec">' + esc(precision(r.prec, r.unc, r.kind)) + "</span></div>";
+    if (r.actors) { h += '<div class="ev-actors"><b>Actors:</b> ' + esc(r.actors) + "</div>"; }
+    if (r.fat !== null && r.fat !== undefined) { h += '<div class="ev-fat"><b>Fatalities:</b> ' + esc(r.fat) + "</div>"; }
+    if (r.quote) { h += '<blockquote class="ev-quote">\u201c' + esc(r.quote) + "\u201d</blockquote>"; }
+    var url = safeUrl(r.url), title = r.title || "source";
     h += '<div class="ev-source">';
     h += url ? '<a href="' + esc(url) + '" target="_blank" rel="noopener noreferrer nofollow">' + esc(title) + "</a>" : esc(title);
-    if (S[art[2]]) { h += " &mdash; " + esc(S[art[2]]); }
-    if (S[art[3]]) { h += ", " + esc(S[art[3]]); }
+    if (r.outlet) { h += " &mdash; " + esc(r.outlet); }
+    if (r.published) { h += ", " + esc(r.published); }
     h += "</div></div>";
     return h;
   }
-  function tooltip(d, r) {
-    var S = d.s, ds = S[r[4]], de = S[r[5]];
-    return esc(ds === de ? ds : ds + " to " + de) + " &middot; " + esc(d.t[r[2]]) + " &middot; " + esc(S[r[8]]);
+  function tooltip(r) {
+    return esc(r.ds === r.de ? r.ds : r.ds + " to " + r.de) + " &middot; " + esc(r.type) + " &middot; " + esc(r.place);
   }
   function build(d, opts) {
     var icons = {};
@@ -234,35 +278,36 @@ window.geoEv = (function () {
       chunkedLoading: true, maxClusterRadius: opts.clusterRadius || 40, showCoverageOnHover: false,
       spiderfyOnMaxZoom: true, zoomToBoundsOnClick: true
     });
+    var LINEAR = ["road", "ridge", "river", "district", "region", "mountain-range"];
     var seenArea = {};
     var markers = [];
-    for (var i = 0; i < d.e.length; i++) {
-      var r = d.e[i];
-      var approx = r[11] >= 2;
-      var m = L.marker([r[0], r[1]], {icon: icon(r[2], approx), riseOnHover: true});
+    var n = d.e.length / d.w;
+    for (var i = 0; i < n; i++) {
+      var o = i * d.w, p = d.p[d.e[o]], t = d.e[o + 1];
+      var approx = p[5] >= 2;
+      var m = L.marker([p[0], p[1]], {icon: icon(t, approx), riseOnHover: true});
       m.evRow = i;
       markers.push(m);
-      var kind = d.s[r[13]];
-      if (approx && r[12] > 0 && opts.pointPlaces !== false && ["road", "ridge", "river", "district", "region", "mountain-range"].indexOf(kind) < 0) {
-        var key = r[0] + "," + r[1] + "," + r[12];
+      if (approx && p[6] > 0 && LINEAR.indexOf(d.s[p[7]]) < 0) {
+        var key = p[0] + "," + p[1] + "," + p[6] + "," + t;
         if (!seenArea[key]) {
           seenArea[key] = true;
-          areas.addLayer(L.circle([r[0], r[1]], {radius: r[12] * 1000, color: d.c[r[2]], weight: 1.5, dashArray: "4 4", fillOpacity: 0.08, interactive: false, className: "ev-area"}));
+          areas.addLayer(L.circle([p[0], p[1]], {radius: p[6] * 1000, color: d.c[t], weight: 1.5, dashArray: "4 4", fillOpacity: 0.08, interactive: false, className: "ev-area"}));
         }
       }
     }
     cluster.addLayers(markers);
-    cluster.bindPopup(function (layer) { return popup(d, d.e[layer.evRow]); }, {maxWidth: 340, minWidth: 220});
-    cluster.bindTooltip(function (layer) { return tooltip(d, d.e[layer.evRow]); }, {direction: "right", sticky: false});
+    cluster.bindPopup(function (layer) { return popup(row(d, layer.evRow)); }, {maxWidth: 340, minWidth: 220});
+    cluster.bindTooltip(function (layer) { return tooltip(row(d, layer.evRow)); }, {direction: "right", sticky: false});
     group.addLayer(areas);
     group.addLayer(cluster);
     if (d.sel !== null && d.sel !== undefined) {
-      var s = d.e[d.sel];
-      group.addLayer(L.circleMarker([s[0], s[1]], {radius: 14, color: "#000", weight: 3, fill: false, className: "ev-selected", interactive: false}));
+      var s = row(d, d.sel);
+      group.addLayer(L.circleMarker([s.lat, s.lon], {radius: 14, color: "#000", weight: 3, fill: false, className: "ev-selected", interactive: false}));
     }
     group.evCluster = cluster;
     group.evMarkers = markers;
-    group.evCount = d.e.length;
+    group.evCount = n;
     return group;
   }
   function fit(map, group, maxZoom) {
@@ -275,7 +320,7 @@ window.geoEv = (function () {
     lc.addOverlay(group, name);
     window.__geoEvOverlay = group;
   }
-  return {esc: esc, safeUrl: safeUrl, popup: popup, tooltip: tooltip, build: build, fit: fit, control: control};
+  return {esc: esc, safeUrl: safeUrl, row: row, popup: popup, tooltip: tooltip, build: build, fit: fit, control: control};
 })();
 """
 
@@ -294,6 +339,36 @@ _CSS = """
 """
 
 
+class _Raw(Element):
+    """Text put into the page as is: branca would compile a rendered script as a Jinja
+    template again (0.3 s for 10,000 events), which this skips."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
+
+
+class _FastLayer(folium.map.Layer):
+    """A layer whose (large) script is added to the page without a second Jinja pass."""
+
+    def render(self, **kwargs: Any) -> None:
+        if self.show:
+            self.add_child(
+                folium.map.ElementAddToElement(
+                    element_name=self.get_name(), element_parent_name=self._parent.get_name()
+                ),
+                name=self.get_name() + "_add",
+            )
+        figure = self.get_root()
+        script = self._template.module.__dict__["script"]
+        figure.script.add_child(_Raw(script(self, kwargs)), name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
+
+
 class _Helpers(MacroElement):
     """Defines ``window.geoEv`` (escape, popup, marker builder) once per map, plus the CSS."""
 
@@ -304,7 +379,7 @@ class _Helpers(MacroElement):
         super().render(**kwargs)
 
 
-class EventsLayer(folium.map.Layer):
+class EventsLayer(_FastLayer):
     """The events as one clustered layer built in the browser from a compact table."""
 
     _template = Template(
@@ -353,7 +428,7 @@ class EventsLayer(folium.map.Layer):
         return node.get_name() if node is not None else None
 
 
-class _GeoJsonLayer(folium.map.Layer):
+class _GeoJsonLayer(_FastLayer):
     """A GeoJSON layer styled and labelled in the browser (names escaped there)."""
 
     _template = Template(

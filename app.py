@@ -1,0 +1,375 @@
+"""The dashboard: `streamlit run app.py`.
+
+A thin shell over `geo/`: it loads the data folder through cached `geo.store` reads, keeps the
+view (filters, date window, selection, map centre) in the URL's query parameters through
+`geo.share`, filters with `geo.filters` and draws the map with `geo.mapview`. Functions take
+their inputs as arguments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo import assets, filters, mapview, share, store
+from geo.errors import GeoError
+from geo.share import ViewState
+
+APP_DIR = Path(__file__).resolve().parent
+TABLE_MAX_ROWS = 5000
+MAP_HEIGHT = 560
+WIDGET_KEYS = ("f_types", "f_actors", "f_places", "f_query", "f_precise", "f_window", "f_basemap")
+BASEMAP_LABELS = {"offline": "Offline borders (no network)", "osm": "OpenStreetMap tiles (online)"}
+
+
+# ---------------------------------------------------------------- data (cached on file content)
+
+
+def file_stamp(path: Path) -> tuple[int, int]:
+    """(mtime in ns, size) of *path*, (0, 0) when missing: the cache key of its content."""
+    try:
+        st_ = path.stat()
+    except OSError:
+        return (0, 0)
+    return (st_.st_mtime_ns, st_.st_size)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def load_collection(path: str, stamp: tuple[int, int]) -> dict[str, Any]:
+    """A validated FeatureCollection (read-only, shared; re-read when *stamp* changes)."""
+    return store.read_collection(path)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def load_events(path: str, stamp: tuple[int, int]) -> tuple[list[dict[str, Any]], filters.Facets]:
+    """The event features of *path* and their facets."""
+    events = filters.event_features(load_collection(path, stamp))
+    return events, filters.facets(events)
+
+
+@st.cache_resource(show_spinner=False)
+def vendor_assets(app_dir: str) -> str:
+    """Copy Leaflet and markercluster from their installed packages into ./static/vendor once."""
+    return str(assets.install_vendor(app_dir))
+
+
+def read_data(data_dir: Path) -> tuple[list[dict[str, Any]], filters.Facets, dict[str, Any] | None, list[str]]:
+    """Events, facets, places and the errors met; what can be shown is shown."""
+    errors: list[str] = []
+    events: list[dict[str, Any]] = []
+    facets = filters.facets([])
+    places: dict[str, Any] | None = None
+    events_path = data_dir / store.EVENTS_FILE
+    places_path = data_dir / store.PLACES_FILE
+    try:
+        events, facets = load_events(str(events_path), file_stamp(events_path))
+    except GeoError as err:
+        errors.append(f"The events could not be read ({type(err).__name__}): {err}")
+    try:
+        places = load_collection(str(places_path), file_stamp(places_path))
+    except GeoError as err:
+        errors.append(f"The places could not be read ({type(err).__name__}): {err}")
+    return events, facets, places, errors
+
+
+# ---------------------------------------------------------------- view state <-> widgets <-> URL
+
+
+def bounds_of(events: Sequence[dict[str, Any]], facets: filters.Facets) -> share.Bounds:
+    """What a shared link may ask for, given the data."""
+    return share.Bounds(
+        date_min=facets.date_min,
+        date_max=facets.date_max,
+        event_types=frozenset(t for t, _ in facets.event_types),
+        actors=frozenset(a for a, _ in facets.actors),
+        places=frozenset(p for p, _ in facets.places),
+        ids=frozenset(str(f.get("id")) for f in events),
+    )
+
+
+def read_url_once(session: Any, params: Any, bounds: share.Bounds) -> None:
+    """On a session's first run, set the widgets from the URL and keep the notes to show."""
+    if session.get("_url_read"):
+        return
+    raw = {key: params.get_all(key) for key in params}
+    view, notes = share.from_query_params(raw, bounds=bounds)
+    session["_url_read"] = True
+    session["_url_notes"] = notes
+    session["f_types"] = list(view.event_types)
+    session["f_actors"] = list(view.actors)
+    session["f_places"] = list(view.places)
+    session["f_query"] = view.query
+    session["f_precise"] = view.precise_only
+    session["f_basemap"] = view.basemap
+    if bounds.date_min and bounds.date_max:
+        session["f_window"] = (view.start or bounds.date_min, view.end or bounds.date_max)
+    session["selected_id"] = view.selected_id
+    session["map_center"] = (view.lat, view.lon) if view.lat is not None and view.lon is not None else None
+    session["map_zoom"] = view.zoom
+
+
+def view_from_widgets(session: Any, facets: filters.Facets) -> ViewState:
+    """The view the widgets show (a window equal to the data's span is left open)."""
+    start = end = None
+    window = session.get("f_window")
+    if window and facets.date_min and facets.date_max:
+        start = window[0] if window[0] > facets.date_min else None
+        end = window[1] if window[1] < facets.date_max else None
+    center = session.get("map_center")
+    return ViewState(
+        start=start,
+        end=end,
+        event_types=tuple(session.get("f_types") or ()),
+        actors=tuple(session.get("f_actors") or ()),
+        places=tuple(session.get("f_places") or ()),
+        query=(session.get("f_query") or "").strip(),
+        precise_only=bool(session.get("f_precise")),
+        selected_id=session.get("selected_id"),
+        lat=center[0] if center else None,
+        lon=center[1] if center else None,
+        zoom=session.get("map_zoom"),
+        basemap=session.get("f_basemap") or "offline",
+    )
+
+
+def step_window(window: tuple[dt.date, dt.date], lo: dt.date, hi: dt.date) -> tuple[dt.date, dt.date]:
+    """The window moved forward by its own width (at least a day); back to the start past the end."""
+    width = max((window[1] - window[0]).days, 1)
+    start = window[0] + dt.timedelta(days=width)
+    if start > hi:
+        start = lo
+    end = min(start + dt.timedelta(days=width), hi)
+    return (start, end)
+
+
+def on_step(lo: dt.date, hi: dt.date) -> None:
+    """Button callback: advance the date window one step."""
+    window = st.session_state.get("f_window") or (lo, hi)
+    st.session_state["f_window"] = step_window(window, lo, hi)
+
+
+def on_filters_changed() -> None:
+    """A filter changed: forget the selection's map centre so the map fits the new events."""
+    st.session_state["map_center"] = None
+    st.session_state["map_zoom"] = None
+
+
+# ---------------------------------------------------------------- drawing
+
+
+def sidebar(facets: filters.Facets) -> None:
+    """The filter widgets (their values live in st.session_state under WIDGET_KEYS)."""
+    sb = st.sidebar
+    sb.header("Filters")
+    sb.multiselect("Event type", [t for t, _ in facets.event_types], key="f_types", on_change=on_filters_changed)
+    sb.multiselect("Actor", [a for a, _ in facets.actors], key="f_actors", on_change=on_filters_changed)
+    sb.multiselect("Place", [p for p, _ in facets.places], key="f_places", on_change=on_filters_changed)
+    sb.text_input("Search summaries and quotes", key="f_query", max_chars=share.MAX_QUERY_CHARS, on_change=on_filters_changed)
+    sb.checkbox("Precise locations only", key="f_precise", help="geo_precision 1: the exact place is known",
+                on_change=on_filters_changed)
+    sb.radio("Basemap", list(BASEMAP_LABELS), format_func=BASEMAP_LABELS.__getitem__, key="f_basemap")
+
+
+def timeline_chart(events: Sequence[dict[str, Any]], facets: filters.Facets, window: tuple[dt.date, dt.date]) -> alt.LayerChart:
+    """Events per day or week by type, with the date window shaded."""
+    freq = filters.choose_freq(facets.date_min, facets.date_max)
+    frame = pd.DataFrame(filters.timeline_counts(events, freq=freq), columns=["period", "event_type", "count"])
+    frame["period"] = pd.to_datetime(frame["period"])
+    types = [t for t, _ in facets.event_types]
+    color = alt.Color("event_type:N", title=None, legend=None,
+                      scale=alt.Scale(domain=types, range=[mapview.type_color(t) for t in types]))
+    bars = alt.Chart(frame).mark_bar().encode(
+        x=alt.X("period:T", title=None),
+        y=alt.Y("sum(count):Q", title=f"events per {freq}"),
+        color=color,
+        tooltip=[alt.Tooltip("period:T", title=freq), "event_type:N", alt.Tooltip("sum(count):Q", title="events")],
+    )
+    shade = alt.Chart(pd.DataFrame({"start": [pd.Timestamp(window[0])], "end": [pd.Timestamp(window[1])]})).mark_rect(
+        opacity=0.15, color="#1f77b4"
+    ).encode(x="start:T", x2="end:T")
+    return (shade + bars).properties(height=140)
+
+
+def details(feature: dict[str, Any] | None, others: int = 0) -> None:
+    """The selected event, every article-derived text shown as plain text."""
+    if feature is None:
+        st.caption("Pick an event in the table or click a marker to see its details here.")
+        return
+    props = feature["properties"]
+    src = props.get("source") or {}
+    st.markdown("**Selected event**")
+    st.text(f"{mapview.date_words(props['date_start'], props['date_end'])} · {props['event_type']} · {props['sub_event_type']}")
+    st.text(props["summary"])
+    alt_names = ", ".join(props.get("alternate_names") or [])
+    st.text(f"Place: “{props['mention']}” → {props['place']}" + (f" (also: {alt_names})" if alt_names else ""))
+    st.text("Precision: " + mapview.precision_words(props["geo_precision"], props["uncertainty_km"], props.get("kind")))
+    if props.get("actors"):
+        st.text("Actors: " + "; ".join(props["actors"]))
+    if props.get("fatalities") is not None:
+        st.text(f"Fatalities: {props['fatalities']}")
+    st.text(f"“{props['quote']}”")
+    st.text(f"Source: {src.get('title') or ''} — {src.get('outlet') or ''}, {src.get('published') or ''}")
+    url = mapview.safe_url(src.get("url"))
+    if url:
+        st.link_button("Open the article", url)
+    elif src.get("url"):
+        st.text(f"(link not shown, not http(s): {src.get('url')})")
+    st.text(f"Event id: {props['event_id']} · feature: {feature.get('id')}")
+    if others:
+        st.caption(f"{others} more event(s) at this place; pick them in the table.")
+
+
+def downloads(features: Sequence[dict[str, Any]]) -> None:
+    """GeoJSON and ACLED-style CSV of the filtered events (built only when clicked)."""
+
+    def as_geojson() -> bytes:
+        return json.dumps({"type": "FeatureCollection", "features": list(features)}, ensure_ascii=False).encode()
+
+    def as_csv() -> bytes:
+        buf = io.StringIO()
+        pd.DataFrame(filters.acled_rows(features), columns=list(filters.ACLED_COLUMNS)).to_csv(buf, index=False)
+        return buf.getvalue().encode()
+
+    c1, c2 = st.columns(2)
+    c1.download_button("Download GeoJSON", as_geojson, file_name="events.geojson", mime="application/geo+json",
+                       key="dl_geojson", on_click="ignore")
+    c2.download_button("Download CSV (ACLED columns)", as_csv, file_name="events.csv", mime="text/csv",
+                       key="dl_csv", on_click="ignore")
+
+
+def sync_url(params: Any, view: ViewState) -> None:
+    """Write the view into the URL's query parameters (only when they differ)."""
+    wanted = share.to_query_params(view)
+    if params.to_dict() != wanted or any(len(params.get_all(k)) > 1 for k in params):
+        params.from_dict(wanted)
+
+
+def main() -> None:
+    """Draw the dashboard."""
+    st.set_page_config(page_title="Karabakh event map", page_icon=":world_map:", layout="wide")
+    vendor_assets(str(APP_DIR))
+    session = st.session_state
+    data_dir = store.default_data_dir()
+    events, facets, places, errors = read_data(data_dir)
+    for message in errors:
+        st.error(message)
+    bounds = bounds_of(events, facets)
+    read_url_once(session, st.query_params, bounds)
+    if session.get("_advance") and facets.date_min and facets.date_max:
+        session["_advance"] = False
+        on_step(facets.date_min, facets.date_max)
+
+    st.title("Events of the Nagorno-Karabakh conflict, from the news")
+    for note in session.get("_url_notes") or []:
+        st.warning(note, icon="🔗")
+
+    sidebar(facets)
+    if not events:
+        st.info(f"No events yet in {data_dir}. Add an article on the 'Add an article' page, or run "
+                "`python -m geo ingest` on a text file.")
+
+    lo, hi = facets.date_min, facets.date_max
+    if lo and hi:
+        if "f_window" not in session:
+            session["f_window"] = (lo, hi)
+        col_slider, col_play = st.columns([6, 1])
+        if lo < hi:
+            col_slider.slider("Date window", min_value=lo, max_value=hi, key="f_window", format="YYYY-MM-DD",
+                              on_change=on_filters_changed)
+        col_play.button("Step ▶", key="step", on_click=on_step, args=(lo, hi), help="Move the window forward by its width")
+        col_play.toggle("Play", key="playing")
+    view = view_from_widgets(session, facets)
+    sync_url(st.query_params, view)
+
+    not_dated = filters.filter_events(events, view.replace(start=None, end=None))
+    shown = filters.filter_events(not_dated, view)
+    n_events = len({f["properties"]["event_id"] for f in shown})
+    st.markdown(f"**{len(shown):,}** of **{len(events):,}** event-places shown "
+                f"({n_events:,} distinct events)")
+    if lo and hi and events:
+        window = session.get("f_window") or (lo, hi)
+        st.altair_chart(timeline_chart(not_dated, facets, window), width="stretch")
+
+    selected = filters.find_feature(shown, view.selected_id)
+    base, _control = mapview.build_base_map(places, ViewState(basemap=view.basemap), all_events=events,
+                                           basemap_name=view.basemap)
+    layer = mapview.build_events_layer(shown, selected_id=selected.get("id") if selected else None,
+                                       fit=selected is None and view.lat is None)
+    center = None
+    if selected is not None:
+        lon, lat = mapview.representative_lon_lat(selected["geometry"])
+        center = (lat, lon)
+    elif view.lat is not None and view.lon is not None:
+        center = (view.lat, view.lon)
+    result = st_folium(
+        base,
+        key="map",
+        height=MAP_HEIGHT,
+        use_container_width=True,
+        returned_objects=["last_object_clicked"],
+        feature_group_to_add=layer,
+        center=center,
+        zoom=view.zoom or (11 if selected is not None else None),
+    )
+    clicked = (result or {}).get("last_object_clicked")
+    if clicked and clicked != session.get("_last_click"):
+        session["_last_click"] = clicked
+        hit = filters.nearest_feature(shown, clicked["lat"], clicked["lng"])
+        if hit is not None and hit.get("id") != view.selected_id:
+            session["selected_id"] = hit.get("id")
+            st.rerun()
+
+    rows = filters.acled_rows(shown[:TABLE_MAX_ROWS])
+    table = pd.DataFrame(rows, columns=list(filters.ACLED_COLUMNS))
+    ids = [str(f.get("id")) for f in shown[:TABLE_MAX_ROWS]]
+    left, right = st.columns([3, 2])
+    with left:
+        if len(shown) > TABLE_MAX_ROWS:
+            st.caption(f"The table shows the first {TABLE_MAX_ROWS:,} of {len(shown):,}; the downloads have all.")
+        picked = st.dataframe(table, key="table", on_select="rerun", selection_mode="single-row",
+                              hide_index=True, height=320)
+        rows_picked = list(getattr(getattr(picked, "selection", None), "rows", []) or [])
+        if rows_picked != session.get("_last_rows"):
+            session["_last_rows"] = rows_picked
+            if rows_picked and rows_picked[0] < len(ids) and ids[rows_picked[0]] != view.selected_id:
+                session["selected_id"] = ids[rows_picked[0]]
+                st.rerun()
+        downloads(shown)
+    with right:
+        others = 0
+        if selected is not None:
+            here = mapview.representative_lon_lat(selected["geometry"])
+            others = sum(1 for f in shown if f is not selected and mapview.representative_lon_lat(f["geometry"]) == here)
+        details(selected, others)
+        if selected is not None and st.button("Clear selection", key="clear_sel"):
+            session["selected_id"] = None
+            session["map_center"] = None
+            session["map_zoom"] = None
+            st.rerun()
+        st.markdown("**Share this view**")
+        link = share.share_url(st.context.url or "", view)
+        st.code(link, language=None, wrap_lines=True)
+        st.caption("Anyone opening this link sees the same window, filters, selection and map centre.")
+
+    if session.get("playing") and lo and hi:
+        @st.fragment(run_every=1.5)
+        def _ticker() -> None:
+            if st.session_state.get("_ticks", 0) > 0:
+                st.session_state["_advance"] = True
+                st.session_state["_ticks"] = 0
+                st.rerun()
+            st.session_state["_ticks"] = 1
+
+        _ticker()
+
+
+main()
