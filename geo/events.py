@@ -374,3 +374,39 @@ def extract_events(
     source = {"title": title, "url": url, "outlet": outlet, "published": pub.isoformat()}
     features = event_features(events, article_id=make_article_id(text), source=source)
     return validate_collection(feature_collection(features), source="extract_events")
+
+
+# --- command line (registered by geo.cli) --------------------------------------------------
+
+
+def _cmd_extract(args: Any) -> int:
+    import json
+    import sys
+
+    from geo.errors import ArticleError
+    from geo.places import cli_geocoder, read_cli_article
+
+    article = read_cli_article(args.article)
+    published = args.published or article.published
+    if not published:
+        raise ArticleError(f"{args.article}: no publication date; pass --published YYYY-MM-DD")
+    collection = extract_events(
+        article.text, published=published, title=args.title or "", url=args.url or article.url,
+        outlet=args.outlet or "", geocoder=cli_geocoder(args.online),
+    )
+    sys.stdout.write(json.dumps(collection, ensure_ascii=False, indent=args.indent) + "\n")
+    if not collection["features"]:
+        print(f"{args.article}: no events found (no sentence reports an event at a place)", file=sys.stderr)
+    return 0
+
+
+def register_cli(parser: Any) -> None:
+    """``python -m geo extract ARTICLE --published YYYY-MM-DD [--title --url --outlet]``."""
+    parser.add_argument("article", metavar="ARTICLE", help="article file (UTF-8, UTF-16 or cp1251), or - for stdin")
+    parser.add_argument("--published", help="publication date YYYY-MM-DD (default: the file's PUBLISHED header)")
+    parser.add_argument("--title", help="the article's title")
+    parser.add_argument("--url", help="where the article was published")
+    parser.add_argument("--outlet", help="the news outlet")
+    parser.add_argument("--online", action="store_true", help="also ask the online geocoder for unknown names")
+    parser.add_argument("--indent", type=int, default=1, help="JSON indentation (default 1)")
+    parser.set_defaults(func=_cmd_extract)

@@ -106,9 +106,9 @@ NOT_NAMES = frozenset(
 
 
 class Geocoder(Protocol):
-    """Anything with ``geocode(name, kind=None) -> Place | None`` (see :mod:`geo.geocoding`)."""
+    """Anything with ``geocode(name, *, kind=None) -> Place | None`` (see :mod:`geo.geocoding`)."""
 
-    def geocode(self, name: str, kind: str | None = None) -> Place | None: ...
+    def geocode(self, name: str, *, kind: str | None = None) -> Place | None: ...
 
 
 @dataclass(frozen=True)
@@ -289,7 +289,7 @@ def _derive(name: str, kind: str, anchor: Place, *, how: str) -> Place:
     pid = f"derived:{_slug(name)}"
     return Place(
         place_id=pid,
-        name=name,
+        name=name[:1].upper() + name[1:],
         kind=kind,
         geometry=geometry,
         geo_precision=3 if coarse else 2,
@@ -324,7 +324,7 @@ def _resolve_span(
         return fuzzy[0], True
     if geocoder is not None:
         try:
-            place = geocoder.geocode(_kind_core_name(span), span.kind)
+            place = geocoder.geocode(_kind_core_name(span), kind=span.kind)
         except Exception:  # a geocoder failure must not stop extraction; the chain logs it
             place = None
         if place is not None and _fits(place, span.kind):
@@ -545,3 +545,52 @@ def extract_places(
     ]
     collection["unlocated"] = [m.as_dict() for m in mentions if m.role == "location" and m.place is None]
     return validate_collection(collection, source="extract_places")
+
+
+# --- command line (registered by geo.cli) --------------------------------------------------
+
+
+def read_cli_article(path: str) -> Any:
+    """An :class:`~geo.articles.Article` from a path, or from stdin for ``-``."""
+    from geo.articles import decode_bytes, parse_text, read_article
+
+    if path == "-":
+        import sys
+
+        text, encoding = decode_bytes(sys.stdin.buffer.read(), name="<stdin>")
+        return parse_text(text, path="<stdin>", encoding=encoding)
+    return read_article(path)
+
+
+def cli_geocoder(online: bool = False) -> Geocoder | None:
+    """The geocoding chain from the environment (offline unless *online* or GEO_ONLINE=1)."""
+    try:
+        from geo.geocoding import GeocodingSettings, make_geocoder
+    except ImportError:  # pragma: no cover - the chain is part of the package
+        return None
+    settings = GeocodingSettings.from_env()
+    if online:
+        settings.online = True
+    return make_geocoder(settings)
+
+
+def _cmd_places(args: Any) -> int:
+    import json
+    import sys
+
+    article = read_cli_article(args.article)
+    geocoder = cli_geocoder(args.online)
+    collection = extract_places(article.text, geocoder=geocoder)
+    sys.stdout.write(json.dumps(collection, ensure_ascii=False, indent=args.indent) + "\n")
+    if not collection["features"]:
+        print(f"{args.article}: no places found", file=sys.stderr)
+        return 1
+    return 0
+
+
+def register_cli(parser: Any) -> None:
+    """``python -m geo places ARTICLE``: one place Feature per distinct place, with mentions."""
+    parser.add_argument("article", metavar="ARTICLE", help="article file (UTF-8, UTF-16 or cp1251), or - for stdin")
+    parser.add_argument("--online", action="store_true", help="also ask the online geocoder for unknown names")
+    parser.add_argument("--indent", type=int, default=1, help="JSON indentation (default 1)")
+    parser.set_defaults(func=_cmd_places)
