@@ -17,6 +17,7 @@ Nagorno-Karabakh), then an exact (not alternate) name, then population.
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import math
@@ -157,7 +158,8 @@ class Place:
             props["population"] = self.population
         if self.citation:
             props["citation"] = self.citation
-        return {"type": "Feature", "id": self.place_id, "geometry": self.geometry, "properties": props}
+        geometry = copy.deepcopy(self.geometry)  # the caller may change it; the gazetteer is shared
+        return {"type": "Feature", "id": self.place_id, "geometry": geometry, "properties": props}
 
     @classmethod
     def from_feature(cls, feature: Mapping[str, Any]) -> Place:
@@ -167,7 +169,7 @@ class Place:
             place_id=p["place_id"],
             name=p["name"],
             kind=p["kind"],
-            geometry=dict(feature["geometry"]),
+            geometry=copy.deepcopy(dict(feature["geometry"])),
             geo_precision=int(p["geo_precision"]),
             uncertainty_km=float(p["uncertainty_km"]),
             source=p["source"],

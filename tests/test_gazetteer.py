@@ -220,6 +220,8 @@ def test_place_feature_round_trip(gaz: Gazetteer) -> None:
     assert feature["id"] == GIRKHGYZ
     assert Place.from_feature(feature) == place
     assert place.lat_lon == (place.lon_lat[1], place.lon_lat[0])
+    feature["geometry"]["coordinates"][0] = 0.0  # a caller's change must not reach the shared gazetteer
+    assert gaz.get(GIRKHGYZ).geometry["coordinates"][0] != 0.0
 
 
 def test_extra_gazetteer_file(tmp_path: Path) -> None:

@@ -1,0 +1,96 @@
+"""The store: atomic, validated writes in a real folder; idempotent merges."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from geo import store
+from geo.errors import StoreError, ValidationError
+from geo.gazetteer import load_gazetteer
+from geo.model import feature_collection
+
+
+def places(*ids: str) -> list[dict]:
+    gaz = load_gazetteer()
+    return [gaz.get(pid).to_feature() for pid in ids]
+
+
+def test_write_then_read_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "places.geojson"
+    fc = feature_collection(places("geonames:147625", "curated:girkhgyz-height"))
+    store.write_collection(path, fc)
+    assert store.read_collection(path) == fc
+    assert [p.name for p in tmp_path.iterdir()] == ["places.geojson"]  # no temporary file left
+
+
+def test_failed_validation_leaves_the_old_file_whole(tmp_path: Path) -> None:
+    path = tmp_path / "places.geojson"
+    store.write_collection(path, feature_collection(places("geonames:147625")))
+    before = path.read_bytes()
+    bad = feature_collection(places("geonames:147105"))
+    bad["features"][0]["geometry"]["coordinates"] = [39.76, 146.75]
+    with pytest.raises(ValidationError, match="places.geojson: feature 0"):
+        store.write_collection(path, bad)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["places.geojson"]
+
+
+def test_write_error_midway_leaves_the_old_file_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "places.geojson"
+    store.write_collection(path, feature_collection(places("geonames:147625")))
+    before = path.read_bytes()
+
+    def fail(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store.os, "replace", fail)
+    with pytest.raises(OSError):
+        store.write_collection(path, feature_collection(places("geonames:147105")))
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["places.geojson"]  # the temporary file is gone
+
+
+def test_upsert_is_idempotent(tmp_path: Path) -> None:
+    path = tmp_path / "places.geojson"
+    batch = places("geonames:147625", "curated:lachin-corridor")
+    assert store.upsert(path, batch) == 2
+    once = path.read_bytes()
+    assert store.upsert(path, batch) == 0
+    assert path.read_bytes() == once
+    assert store.upsert(path, places("curated:lachin-corridor", "geonames:147105")) == 1
+    ids = [f["id"] for f in store.read_collection(path)["features"]]
+    assert ids == ["geonames:147625", "curated:lachin-corridor", "geonames:147105"]
+
+
+def test_merge_replaces_by_id_and_refuses_features_without_id() -> None:
+    old = places("geonames:147625")
+    new = places("geonames:147625")
+    new[0]["properties"]["name"] = "Lachin (renamed)"
+    merged, added = store.merge_features(old, new)
+    assert added == 0 and merged[0]["properties"]["name"] == "Lachin (renamed)"
+    anonymous = places("geonames:147105")
+    del anonymous[0]["id"]
+    with pytest.raises(ValidationError, match="without an id"):
+        store.merge_features(old, anonymous)
+
+
+def test_missing_and_broken_files(tmp_path: Path) -> None:
+    assert store.read_collection(tmp_path / "none.geojson")["features"] == []
+    with pytest.raises(StoreError, match="none.geojson: file not found"):
+        store.read_collection(tmp_path / "none.geojson", missing_ok=False)
+    broken = tmp_path / "broken.geojson"
+    broken.write_text("{\"type\": \"FeatureCollection\", \"features\": [", encoding="utf-8")
+    with pytest.raises(ValidationError, match="broken.geojson: not valid JSON"):
+        store.read_collection(broken)
+    with pytest.raises(ValidationError):
+        store.upsert(broken, places("geonames:147625"))
+    assert broken.read_text(encoding="utf-8").endswith("[")  # never overwritten
+
+
+def test_locked_block(tmp_path: Path) -> None:
+    with store.locked(tmp_path, timeout=5):
+        store.upsert(tmp_path / "events.geojson", [])
+    assert json.loads((tmp_path / "events.geojson").read_text(encoding="utf-8"))["features"] == []
