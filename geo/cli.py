@@ -89,7 +89,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _add_geocode(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _add_geocode(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "geocode",
         help="print where a place name is, as GeoJSON",
@@ -105,7 +105,7 @@ def _add_geocode(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     p.set_defaults(func=_cmd_geocode)
 
 
-def _add_validate(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _add_validate(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "validate",
         help="check GeoJSON files against the data contract",
@@ -115,7 +115,7 @@ def _add_validate(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
     p.set_defaults(func=_cmd_validate)
 
 
-def _load_plugin(sub: argparse._SubParsersAction, name: str) -> None:  # type: ignore[type-arg]
+def _load_plugin(sub: argparse._SubParsersAction, name: str) -> None:
     module_name, help_text = PLUGIN_COMMANDS[name]
     try:
         module = importlib.import_module(module_name)

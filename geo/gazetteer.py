@@ -23,7 +23,7 @@ import json
 import math
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,17 @@ KIND_FAMILIES: dict[str, tuple[str, ...]] = {
     "river": ("river",),
     "border-area": ("border-area",),
     "landmark": ("landmark",),
+}
+# Words that make a bare name into the name of a place of that kind ("Lachin" -> "Lachin corridor").
+KIND_SUFFIXES: dict[str, tuple[str, ...]] = {
+    "road": ("corridor", "road", "highway"),
+    "ridge": ("ridge", "range", "mountains"),
+    "mountain-range": ("range", "mountains", "ridge"),
+    "height": ("heights", "height", "hill"),
+    "district": ("district", "region", "rayon"),
+    "region": ("region", "province", "district"),
+    "lake": ("lake",),
+    "river": ("river",),
 }
 # With no kind asked for, a bare name is the settlement first ("Lachin" is the town).
 DEFAULT_KIND_ORDER = (
@@ -237,7 +248,7 @@ class Gazetteer:
     def __len__(self) -> int:
         return len(self._places)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Place]:
         return iter(self._places.values())
 
     def __contains__(self, place_id: object) -> bool:
@@ -273,7 +284,16 @@ class Gazetteer:
         """Every place called *name* (any spelling), best first; ``[]`` if none."""
         if kind is not None and kind not in PLACE_KINDS:
             raise ValidationError(f"unknown place kind {kind!r}; use one of {sorted(PLACE_KINDS)}")
-        return self._rank(self._index.get(fold(name), []), kind)
+        key = fold(name)
+        entries = self._index.get(key, [])
+        if kind in KIND_SUFFIXES and not any(p.kind in KIND_FAMILIES[kind] for p, _ in entries):
+            # "Lachin" asked as a road is the "Lachin corridor"; as a ridge, "Karabakh" is the "Karabakh ridge"
+            for suffix in KIND_SUFFIXES[kind]:
+                more = self._index.get(key + fold(suffix), [])
+                if any(p.kind in KIND_FAMILIES[kind] for p, _ in more):
+                    entries = more + entries
+                    break
+        return self._rank(entries, kind)
 
     def resolve(self, name: str, *, kind: str | None = None) -> Place | None:
         """The best place called *name*, or None."""

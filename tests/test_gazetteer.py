@@ -97,6 +97,11 @@ def test_names_that_must_not_match(gaz: Gazetteer, name: str) -> None:
         ("Agdam", "region", "curated:agdam-district"),
         ("Karabakh", "region", NK),
         ("Karabakh ridge", "region", "curated:karabakh-ridge"),
+        ("Karabakh", "ridge", "curated:karabakh-ridge"),
+        ("Lachin", "road", CORRIDOR),
+        ("Laçın", "road", CORRIDOR),
+        ("Sev", "lake", "curated:lake-sev"),
+        ("Hakari", "road", "curated:hakari-bridge"),
     ],
 )
 def test_kind_asked_for_resolves_ambiguity(gaz: Gazetteer, name: str, kind: str | None, place_id: str) -> None:
