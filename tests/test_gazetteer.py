@@ -259,3 +259,32 @@ def test_committed_geonames_extract_is_current() -> None:
     assert committed == json.loads(json.dumps(extract_geonames(), ensure_ascii=False)), (
         "run: python -m geo.gazetteer --rebuild"
     )
+
+
+GOLD = Path("/work/shared/corpus/gold.json")
+
+
+@pytest.mark.skipif(not GOLD.exists(), reason="development corpus not on this machine")
+def test_gold_coordinates_are_matched(gaz: Gazetteer) -> None:
+    """Every located mention of the development corpus resolves near its annotated point,
+    except the two deliberate misspellings (Marakert, Kalabajar) left to the fuzzy finder."""
+    from geo.gazetteer import _distance_km
+
+    gold = json.loads(GOLD.read_text(encoding="utf-8"))
+    located, unknown, far = set(), set(), []
+    for entry in gold.values():
+        for p in entry["places"]:
+            if p["lat"] is None or p["role"] == "non-location":
+                continue
+            kind = p["kind"] if p["kind"] in ("district", "region", "road", "ridge", "height", "lake") else None
+            place = gaz.resolve(p["mention"], kind=kind)
+            if place is None:
+                unknown.add(p["mention"])
+                continue
+            located.add(p["mention"])
+            distance = _distance_km(place.lon_lat, (p["lon"], p["lat"]))
+            if distance > max(10.0, place.uncertainty_km):
+                far.append((p["mention"], place.place_id, round(distance, 1)))
+    assert far == []
+    assert unknown == {"Marakert", "Kalabajar"}
+    assert len(located) >= 45
