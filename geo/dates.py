@@ -191,11 +191,21 @@ class _Context:
     def __init__(self, published: dt.date, year: int | None = None) -> None:
         self.published = published
         self.year = year
+        self.year_paragraph = -1
+        self.paragraph = 0
         self.last: dt.date | None = None
 
     def year_for(self, month: int, day: int, *, future_ok: bool, weekday: int | None = None) -> int:
-        """The year of a month-day written without one."""
+        """The year of a month-day written without one.
+
+        The story's year (set by the last full date, "September 2020" or "the summer of 2020")
+        wins, except in a later paragraph for a day of the 30 before publication: that is the
+        news of the day, not the story's past."""
         pub = self.published
+        if self.year is not None and self.year != pub.year and self.paragraph != self.year_paragraph:
+            recent = _safe_date(pub.year, month, day)
+            if recent is not None and pub - dt.timedelta(days=30) <= recent <= pub:
+                return pub.year
         if weekday is not None:  # "Friday, August 5": the weekday picks the year
             for year in (self.year or pub.year, pub.year, pub.year - 1, pub.year + 1):
                 d = _safe_date(year, month, day)
@@ -412,6 +422,7 @@ def find_dates(
     ctx = _Context(pub, context_year)
     out: list[ResolvedDate] = []
     for start, end, name, m in _candidates(text):
+        ctx.paragraph = max(0, text.rfind("\n\n", 0, start))
         if name == "year" and _is_not_a_year(text, start, end):
             continue
         if name == "weekday" and not (m.group("which") or _weekday_ok(text, start)):
@@ -440,6 +451,7 @@ def find_dates(
         )
         if name in _YEAR_SETTERS and (m.groupdict().get("y1") or m.groupdict().get("y2")):
             ctx.year = d_end.year
+            ctx.year_paragraph = ctx.paragraph
         if precision == "day" and name != "anchor":
             ctx.last = d_end if name.startswith("range") else d_start
     return out

@@ -16,8 +16,10 @@ appeal), **Accusation** (one side accusing the other) and **Declaration of indep
 Following ACLED, an event at two places is two features that share an ``event_id``
 (``<article_id>-<n>``); each feature's ``id`` is ``<event_id>@<place_id>``. When a sentence
 names both a country and a more precise place, the event is put at the precise place only.
-The date is the sentence's own date expression, else the last one before it in the same
-paragraph, else the first after it there, else the publication date.
+The date is the sentence's date expression nearest its trigger, else the last one before it
+in the same paragraph, else the first after it there, else the publication date. A sentence
+that gives different places different days is split into one event per day. A sentence that
+only restates an earlier event (same type, dates and places) adds nothing.
 """
 
 from __future__ import annotations
@@ -49,7 +51,9 @@ TYPES: list[tuple[str, str, re.Pattern[str]]] = [
      re.compile(r"\b(?:liberat(?:ed|ion|ing)|recaptured?|freed\s+from\s+occupation|captured?|seized|"
                 r"(?:taken|took|take|gained|gaining|taking)\s+(?:under\s+)?control|(?:had\s+)?(?:taken|took)\s+(?:the\s+)?(?:city|town|villages?|heights?)|under\s+(?:its|their|Baku's)\s+control)\b", re.I)),
     ("Strategic developments", "Non-violent transfer of territory",
-     re.compile(r"\b(?:handed\s+over|hand\s+over|handover|returned?\s+to|returns\s+the|passed\s+to|transfer(?:red)?\s+(?:of|to)|"
+     re.compile(r"\b(?:handed\s+over|hand\s+over|handover|"
+                r"return(?:ed|s)?\s+(?:[\w-]+\s+){0,4}?to\s+(?:the\s+)?(?:Republic|Azerbaijan|Armenia|[\w-]+\s+control)|"
+                r"passed\s+to|transfer(?:red)?\s+(?:of|to)|"
                 r"given\s+over|entered\s+the|(?:is|are)\s+due\s+to\s+go\s+to|go\s+to\s+the\s+\w+\s+side|moved\s+into|withdr[ae]w(?:n|al)?|pulled\s+out)\b", re.I)),
     ("Strategic developments", "Headquarters or base established",
      re.compile(r"\b(?:peacekeep\w*\s+(?:\w+\s+){0,3}(?:deployed|deploys|arrived?|brought|sent|stationed)|"
@@ -60,6 +64,7 @@ TYPES: list[tuple[str, str, re.Pattern[str]]] = [
     ("Strategic developments", "Diplomatic call",
      re.compile(r"\b(?:called\s+(?:for|on)|calls?\s+on|urged|appealed|telephone\s+(?:conversations?|call)|phone\s+talks|"
                 r"phoned|held\s+talks|congratulated|de-escalation|(?:due|scheduled)\s+to\s+meet|negotiations\s+to)\b", re.I)),
+    ("Strategic developments", "Other", re.compile(r"\bdecree\s+dissolving|\bdissolv(?:ed|ing)\s+(?:all\s+)?state\b", re.I)),
     ("Strategic developments", "Agreement",
      re.compile(r"\b(?:cease-?fire|truce|signed|agreement\s+on|agreed\s+to|end\s+to\s+all\s+military\s+operations)\b", re.I)),
     ("Battles", "Armed clash",
@@ -99,8 +104,13 @@ _NUMBER = re.compile(r"\b(\d{1,5}|a|an|one|two|three|four|five|six|seven|eight|n
 _VICTIMS = re.compile(
     r"(?<!number\s)(?<!\d\.)\b(\d{1,5}|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+"
     r"(?:[\w-]+\s+){0,2}?(?:civilians?|soldiers?|servicem[ae]n|people|persons?|residents?|troops|fighters|"
-    r"officers?|policem[ae]n|children|women|men|villagers?|guards?)\b",
+    r"officers?|policem[ae]n|children|women|men|villagers?|guards?|farmers?|workers?|journalists?|"
+    r"servicemembers?|militants?|volunteers?|rescuers?|doctors?|drivers?)\b",
     re.I,
+)
+_MONTH_DAY = re.compile(
+    r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?\b"
+    r"|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b|\b\d{1,2}:\d\d\b"
 )
 _RISEN_TO = re.compile(r"(?:risen|rose|climbed|increased)\s+to\s+(\d{1,5})")
 _PRECISE_KINDS = frozenset({"settlement", "height", "road", "ridge", "district", "lake", "river", "landmark"})
@@ -159,6 +169,7 @@ def fatalities_in(sentence: str) -> int | None:
     if risen:
         return int(risen.group(1))
     clause = re.split(r"[;:]|\bbut\b", sentence[: m.start()])[-1]
+    clause = _MONTH_DAY.sub(" ", clause)  # "On August 3 a soldier" is one soldier
     if re.search(r"\b(?:wounded|injured)\b", clause) and not re.search(r"\b(?:civilians?|soldiers?|people)\b", clause):
         return None
     if re.search(r"\bone\s+of\s+them\b", clause, re.I):
@@ -266,6 +277,17 @@ def find_events(
         last_places = (para[0], places)
         events += _make_events(text, s, e, typed, places, dates, para, pub)
     events.sort(key=lambda ev: ev.start)
+    # ACLED's unit is one event type, on one day, at one place: a later sentence that only
+    # restates an earlier event (same type, dates and places) is not a new event
+    seen: set[tuple[Any, ...]] = set()
+    unique = []
+    for ev in events:
+        key = (ev.event_type, ev.sub_event_type, ev.date_start, ev.date_end,
+               frozenset(m.place.place_id for m in ev.mentions if m.place is not None))
+        if key not in seen:
+            seen.add(key)
+            unique.append(ev)
+    events = unique
     return events
 
 

@@ -42,6 +42,7 @@ class ArticleResult:
     places_added: int = 0
     status: str = "error"  # added | unchanged | empty | error
     message: str = ""
+    unresolved: list[str] = field(default_factory=list)  # names no gazetteer or geocoder knows
 
     @property
     def stored(self) -> bool:
@@ -86,6 +87,11 @@ class IngestReport:
                 )
             else:
                 lines.append(f"{r.name}: {r.status}: {r.message}")
+            if r.unresolved:
+                lines.append(
+                    f"{r.name}: not found by the gazetteer or the geocoder (placed approximately near a "
+                    f"place the text ties them to, or left out): {', '.join(r.unresolved)}"
+                )
         lines.append(
             f"{len(self.stored)} of {len(self.results)} articles stored; "
             f"{self.events_added} new events, {self.places_added} new places"
@@ -100,6 +106,7 @@ class _Prepared:
     meta: dict[str, Any]
     events: list[dict[str, Any]]
     places: list[dict[str, Any]]
+    unresolved: tuple[str, ...] = ()
 
 
 def _default_title(text: str, fallback: str) -> str:
@@ -143,13 +150,23 @@ def prepare(
     events = extract_events(
         text, published=pub, title=meta["title"], url=meta["url"], outlet=meta["outlet"], geocoder=geocoder
     )["features"]
-    places = extract_places(text, geocoder=geocoder)["features"]
+    places_found = extract_places(text, geocoder=geocoder)
+    places = places_found["features"]
     for feature in places:
         for mention in feature["properties"].get("mentions", []):
             mention["article_id"] = aid
     meta["events"] = len({f["properties"]["event_id"] for f in events})
     meta["places"] = len(places)
-    return _Prepared(aid, text, meta, events, places)
+    return _Prepared(aid, text, meta, events, places, _unresolved(places_found))
+
+
+def _unresolved(places: Mapping[str, Any]) -> tuple[str, ...]:
+    """Names neither the gazetteer nor the geocoder knows: placed near a place the text ties
+    them to (``derived:`` ids) or not placed at all (``unlocated``)."""
+    names = [f["properties"]["name"] for f in places["features"]
+             if str(f["properties"]["place_id"]).startswith("derived:")]
+    names += [str(m["text"]) for m in places.get("unlocated", [])]
+    return tuple(dict.fromkeys(names))
 
 
 def _merge_places(existing: list[dict[str, Any]], new: list[dict[str, Any]], aid: str) -> tuple[list[dict[str, Any]], int]:
@@ -225,6 +242,7 @@ def _ingest_one(
         result.message = str(err)
         return result
     result.article_id = prepared.article_id
+    result.unresolved = list(prepared.unresolved)
     result.title = prepared.meta["title"]
     result.published = prepared.meta["published"]
     result.events = prepared.meta["events"]
