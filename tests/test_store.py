@@ -94,3 +94,19 @@ def test_locked_block(tmp_path: Path) -> None:
     with store.locked(tmp_path, timeout=5):
         store.upsert(tmp_path / "events.geojson", [])
     assert json.loads((tmp_path / "events.geojson").read_text(encoding="utf-8"))["features"] == []
+
+
+def test_atomic_write_gives_the_file_a_normal_mode(tmp_path: Path) -> None:
+    """mkstemp makes 0600 files; a stored file must be readable like one written by open()."""
+    import os
+    import stat
+
+    from geo.store import atomic_write_text
+
+    target = tmp_path / "x.geojson"
+    old = os.umask(0o022)
+    try:
+        atomic_write_text(target, "{}")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
