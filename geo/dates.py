@@ -394,19 +394,19 @@ def _sentence_around(text: str, start: int, end: int) -> str:
 
 
 def _candidates(text: str) -> list[tuple[int, int, str, re.Match[str]]]:
-    found: list[tuple[int, int, str, re.Match[str]]] = []
+    found: list[tuple[int, int, int, re.Match[str]]] = []
     for order, (_name, rx) in enumerate(_COMPILED):
         for m in rx.finditer(text):
             if m.end() > m.start():
-                found.append((m.start(), -(m.end() - m.start()), str(order), m))
-    found.sort(key=lambda c: (c[0], c[1], int(c[2])))
+                found.append((m.start(), -(m.end() - m.start()), order, m))
+    found.sort(key=lambda c: (c[0], c[1], c[2]))
     chosen: list[tuple[int, int, str, re.Match[str]]] = []
     taken_until = -1
     for start, neg_len, order, m in found:
         if start < taken_until:
             continue
-        # prefer a longer match starting a little later that swallows this one? keep simple: first, longest
-        chosen.append((start, start - neg_len, _COMPILED[int(order)][0], m))
+        # the earliest match wins, the longest of those starting there, then pattern order
+        chosen.append((start, start - neg_len, _COMPILED[order][0], m))
         taken_until = start - neg_len
     return chosen
 

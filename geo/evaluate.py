@@ -251,15 +251,15 @@ def score_events(
         forms = {form_key(x) for x in g.get("places", [])}
         if not forms:
             continue
-        places = set(forms)
+        wanted = set(forms)
         for form in forms:
             ids = form_ids.get(form) or {pid for k, v in form_ids.items() if _prefix_match(k, form) for pid in v}
-            places |= ids
+            wanted |= ids
         score.gold_events += 1
         g_start, g_end = _date(g.get("date_start")), _date(g["date_end"])
         best_ok = best_exact = False
         for ev in events.values():
-            if not (ev["forms"] & places):
+            if not (ev["forms"] & wanted):
                 continue
             p_start, p_end = _date(ev["start"]), _date(ev["end"])
             assert p_start is not None and p_end is not None

@@ -138,7 +138,7 @@ def prepare(
     if not text:
         raise ArticleError(f"{name}: the article text is empty")
     aid = article_id(text)
-    meta = {
+    meta: dict[str, Any] = {
         "article_id": aid,
         "title": title if title is not None else (article.title or _default_title(text, Path(name).stem)),
         "url": url if url is not None else article.url,

@@ -451,7 +451,8 @@ def find_mentions(
         place: Place | None = None
         if span.finder in ("gazetteer", "fuzzy"):
             fitting = [c for c in span.candidates if _fits(c, span.kind)]
-            place = (fitting or list(span.candidates) or [None])[0]
+            ranked = fitting or list(span.candidates)
+            place = ranked[0] if ranked else None
         else:
             place, _ = _resolve_span(span, gz, geocoder)
             if place is None and span.candidates:
