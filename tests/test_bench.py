@@ -77,7 +77,7 @@ def test_bench_runs_end_to_end_at_a_tiny_size(tmp_path: Path, capsys: pytest.Cap
     assert table.strip() in printed
     expected = [
         bench.MAP_S, bench.MAP_B, bench.BASE_S, bench.BASE_B, bench.RATIO, bench.APP_FIRST, bench.APP_SLIDER,
-        bench.BUNDLED_COLD, bench.EXTRACT, bench.GAZ, bench.GEOCODE,
+        bench.BUNDLED_COLD, bench.EXTRACT, bench.GAZ, bench.GEOCODE_GAZ, bench.GEOCODE,
     ]
     lines = {line.split("|")[1].strip(): line for line in table.splitlines() if line.startswith("| ")}
     for figure in expected:
