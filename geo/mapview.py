@@ -306,6 +306,8 @@ window.geoEv = (function () {
       group.addLayer(L.circleMarker([s.lat, s.lon], {radius: 14, color: "#000", weight: 3, fill: false, className: "ev-selected", interactive: false}));
     }
     group.evCluster = cluster;
+    group.evSelected = (d.sel !== null && d.sel !== undefined) ? markers[d.sel] : null;
+    group.evPopupHtml = function (m) { return popup(row(d, m.evRow)); };
     group.evMarkers = markers;
     group.evCount = n;
     return group;
@@ -314,13 +316,31 @@ window.geoEv = (function () {
     var b = group.evCluster.getBounds();
     if (b.isValid()) { map.fitBounds(b.pad(0.15), {maxZoom: maxZoom}); }
   }
+  function openSelected(group) {
+    var mk = group.evSelected;
+    if (!mk) { return; }
+    var open = function () {
+      if (!group.evCluster._map) { return; }
+      group.evCluster.zoomToShowLayer(mk, function () {
+        if (!mk.getPopup()) { mk.bindPopup(group.evPopupHtml(mk), {maxWidth: 340, minWidth: 220}); }
+        mk.openPopup();
+      });
+    };
+    setTimeout(function () {
+      var map = group.evCluster._map, t0 = Date.now();
+      if (!map) { return; }
+      open();
+      // streamlit-folium re-centres on the selection right after drawing; open again once it has.
+      map.once("moveend", function () { if (Date.now() - t0 < 3000) { setTimeout(open, 50); } });
+    }, 80);
+  }
   function control(lc, group, name) {
     if (!lc) { return; }
     if (window.__geoEvOverlay) { try { lc.removeLayer(window.__geoEvOverlay); } catch (e) {} }
     lc.addOverlay(group, name);
     window.__geoEvOverlay = group;
   }
-  return {esc: esc, safeUrl: safeUrl, row: row, popup: popup, tooltip: tooltip, build: build, fit: fit, control: control};
+  return {esc: esc, safeUrl: safeUrl, row: row, popup: popup, tooltip: tooltip, build: build, fit: fit, control: control, openSelected: openSelected};
 })();
 """
 
@@ -390,6 +410,7 @@ class EventsLayer(_FastLayer):
         {%- if this.fit %}
         window.geoEv.fit({{ this.map_name }}, {{ this.get_name() }}, {{ this.fit_max_zoom }});
         {%- endif %}
+        window.geoEv.openSelected({{ this.get_name() }});
         window.geoEv.control(window.__geoLayerControl, {{ this._parent.get_name() if this.in_group else this.get_name() }}, {{ this.control_name }});
         {%- endif %}
         {% endmacro %}

@@ -227,8 +227,10 @@ def from_query_params(
 
 def share_url(base_url: str, state: ViewState) -> str:
     """*base_url* (the app's address, without a query) with *state* as its query."""
-    from urllib.parse import urlencode
+    from urllib.parse import urlencode, urlsplit
 
+    if base_url and not urlsplit(base_url).path:
+        base_url += "/"
     query = urlencode(to_query_params(state))
     return f"{base_url}?{query}" if query else base_url
 
