@@ -386,10 +386,15 @@ def _future_verb(sentence: str) -> bool:
     return bool(_FUTURE_VERB.search(sentence))
 
 
+_SENTENCE_REACH = 300
+
+
 def _sentence_around(text: str, start: int, end: int) -> str:
-    left = max(text.rfind(". ", 0, start), text.rfind("\n", 0, start))
-    right_candidates = [i for i in (text.find(". ", end), text.find("\n", end)) if i != -1]
-    right = min(right_candidates) if right_candidates else len(text)
+    """The sentence around a match (at most a few hundred characters each side)."""
+    lo, hi = max(0, start - _SENTENCE_REACH), min(len(text), end + _SENTENCE_REACH)
+    left = max(text.rfind(". ", lo, start), text.rfind("\n", lo, start), lo - 1)
+    right_candidates = [i for i in (text.find(". ", end, hi), text.find("\n", end, hi)) if i != -1]
+    right = min(right_candidates) if right_candidates else hi
     return text[left + 1:right]
 
 

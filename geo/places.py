@@ -89,7 +89,8 @@ _KIND_WORDS = {
 PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
     ("heights of", re.compile(rf"\bheights?\s+of\s+{_NAME_LIST}"), "height"),
     ("villages of", re.compile(rf"\b(?:villages?|settlements?|hamlets?)\s+of\s+{_NAME_LIST}"), "settlement"),
-    ("X villages", re.compile(rf"{_NAME_LIST}\s+villages\b"), "settlement"),
+    # "X, Y and Z villages": searched backwards from each "villages" (see _pattern_spans)
+    ("X villages", re.compile(rf"{_NAME_LIST}\s+$"), "settlement"),
     ("town of", re.compile(rf"\b(?:city|town)\s+of\s+(?P<list>{_NAME})"), "settlement"),
     ("towns of", re.compile(rf"\b(?:towns|cities)\s+of\s+{_NAME_LIST}"), "settlement"),
     ("lake X", re.compile(rf"\b[Ll]ake\s+(?P<list>{_NAME})"), "lake"),
@@ -172,10 +173,28 @@ def _trim_name(text: str, start: int, end: int) -> tuple[int, int] | None:
     return start + words[0].start(), start + words[-1].end()
 
 
+_VILLAGES = re.compile(r"\bvillages\b")
+_LIST_WINDOW = 300
+
+
+def _pattern_matches(name: str, rx: re.Pattern[str], text: str) -> list[re.Match[str]]:
+    """Matches of one pattern; a list that ends at a keyword is searched in a window before
+    each keyword, so that long capitalised lists cost linear time, not quadratic."""
+    if name != "X villages":
+        return list(rx.finditer(text))
+    found = []
+    for kw in _VILLAGES.finditer(text):
+        lo = max(0, kw.start() - _LIST_WINDOW)
+        m = rx.search(text, lo, kw.start())
+        if m:
+            found.append(m)
+    return found
+
+
 def _pattern_spans(text: str) -> list[_Span]:
     spans: list[_Span] = []
     for name, rx, kind in PATTERNS:
-        for m in rx.finditer(text):
+        for m in _pattern_matches(name, rx, text):
             if name == "line of contact":
                 spans.append(_Span(m.start(), m.end(), m.group(), "border-area", name))
                 continue
