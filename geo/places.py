@@ -297,14 +297,18 @@ _UNCERTAINTY = {"settlement": 10.0, "height": 10.0, "road": 15.0, "ridge": 20.0,
                 "district": 25.0, "region": 40.0, "lake": 10.0, "river": 20.0, "border-area": 40.0}
 
 
-def _derive(name: str, kind: str, anchor: Place, *, how: str) -> Place:
-    """A place no gazetteer knows, put at *anchor* with an honest precision and uncertainty."""
-    coarse = anchor.kind in ("region", "district", "country", "mountain-range", "border-area")
+FAR_ANCHOR_KM = 50.0
+
+
+def _derive(name: str, kind: str, anchor: Place, *, how: str, near: bool = True) -> Place:
+    """A place no gazetteer knows, put at *anchor* with an honest precision and uncertainty
+    (coarser when the anchor is only the last place named before, not in the same sentence)."""
+    coarse = not near or anchor.kind in ("region", "district", "country", "mountain-range", "border-area")
     geometry = anchor.geometry
     if anchor.geometry["type"] != "Point" and kind in ("settlement", "height", "lake"):
         lon, lat = anchor.lon_lat
         geometry = {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]}
-    uncertainty = max(anchor.uncertainty_km, _UNCERTAINTY.get(kind, 20.0))
+    uncertainty = max(anchor.uncertainty_km, _UNCERTAINTY.get(kind, 20.0), 0.0 if near else FAR_ANCHOR_KM)
     pid = f"derived:{_slug(name)}"
     return Place(
         place_id=pid,
@@ -491,15 +495,15 @@ def find_mentions(
             located.append((span.start, place))
     # names no gazetteer knows: place them near what the text ties them to
     for span, index in pending:
-        anchor = _anchor_for(text, span, mentions, located)
-        if anchor is None:
+        found = _anchor_for(text, span, mentions, located)
+        if found is None:
             continue
+        anchor, near = found
         kind = span.kind or "settlement"
-        mentions[index] = replace(
-            mentions[index],
-            place=_derive(span.text, kind, anchor, how=f"the place the text ties it to ({span.finder})"),
-            kind=kind,
-        )
+        how = (f"the place the text ties it to ({span.finder})" if near
+               else f"the last place of the region named before it ({span.finder}); far from certain")
+        mentions[index] = replace(mentions[index], place=_derive(span.text, kind, anchor, how=how, near=near),
+                                  kind=kind)
     return mentions
 
 
@@ -507,21 +511,27 @@ _ANCHOR_RANK = {"district": 0, "ridge": 0, "mountain-range": 1, "settlement": 1,
                 "height": 3, "lake": 3, "border-area": 4}
 
 
-def _anchor_for(text: str, span: _Span, mentions: list[Mention], located: list[tuple[int, Place]]) -> Place | None:
-    """The place an unknown name is near: a named parent after it in the same sentence
-    ("villages of Fuzuli district", "heights along the Karabakh ridge"), else the nearest
-    located place before it."""
+def _anchor_for(
+    text: str, span: _Span, mentions: list[Mention], located: list[tuple[int, Place]]
+) -> tuple[Place, bool] | None:
+    """The place of the region an unknown name is near, and whether it is near for sure: a
+    named parent after it in the same sentence ("villages of Fuzuli district", "heights along
+    the Karabakh ridge") or a place before it in the same sentence; else (not for sure) the
+    last places named before it, or the first after it."""
+    located = [(s, p) for s, p in located if p.in_region]
+    sent_start = next((m.sentence_start for m in mentions if m.start == span.start), 0)
     sent_end = next((m.sentence_start + len(m.sentence) for m in mentions if m.start == span.start), span.end)
     after = [p for s, p in located if span.end <= s < sent_end and p.kind in ("district", "ridge", "region", "mountain-range")]
     if after:
-        return sorted(after, key=lambda p: _ANCHOR_RANK.get(p.kind, 9))[0]
+        return sorted(after, key=lambda p: _ANCHOR_RANK.get(p.kind, 9))[0], True
     before = [(s, p) for s, p in located if s < span.start and p.kind not in ("border-area",)]
+    same_sentence = [(s, p) for s, p in before if s >= sent_start]
+    if same_sentence:
+        return sorted(same_sentence, key=lambda sp: (_ANCHOR_RANK.get(sp[1].kind, 9), -sp[0]))[0][1], True
     if before:
-        same_sentence = [(s, p) for s, p in before if s >= next((m.sentence_start for m in mentions if m.start == span.start), 0)]
-        pool = same_sentence or before[-3:]
-        return sorted(pool, key=lambda sp: (_ANCHOR_RANK.get(sp[1].kind, 9), -sp[0]))[0][1]
+        return sorted(before[-3:], key=lambda sp: (_ANCHOR_RANK.get(sp[1].kind, 9), -sp[0]))[0][1], False
     later = [p for s, p in located if s > span.end and p.kind not in ("border-area", "road")]
-    return later[0] if later else None
+    return (later[0], False) if later else None
 
 
 def _sentence_of(sents: list[tuple[int, int]], pos: int, n: int) -> tuple[int, int]:

@@ -145,3 +145,17 @@ def test_no_places(text: str) -> None:
     found = extract_places(text)
     assert found["features"] == []
     validate_collection(found)
+
+
+def test_unknown_name_far_from_any_anchor_is_coarse() -> None:
+    found = extract_places("Shelling hit Goris on Monday. Later a bridge on the Zorbek river was damaged.")
+    (river,) = [f["properties"] for f in found["features"] if f["properties"]["kind"] == "river"]
+    assert river["place_id"] == "derived:zorbek-river"
+    assert river["geo_precision"] == 3 and river["uncertainty_km"] >= 50
+    assert "far from certain" in river["citation"]
+
+
+def test_places_outside_the_region_never_anchor_unknown_names() -> None:
+    found = extract_places("Talks were held in Tbilisi. Later a bridge on the Zorbek river was damaged.")
+    assert not [f for f in found["features"] if f["properties"]["kind"] == "river"]
+    assert [u["text"] for u in found["unlocated"]] == ["Zorbek river"]
