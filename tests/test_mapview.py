@@ -1,0 +1,206 @@
+"""The map builder: rendered HTML, escaping, local assets only, payload shape and size."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import folium
+import pytest
+
+from geo import assets, mapview
+from geo.filters import event_features
+from geo.mapview import (
+    build_base_map,
+    build_events_layer,
+    build_map,
+    date_words,
+    esc,
+    events_payload,
+    precision_words,
+    render_html,
+    safe_url,
+    script_json,
+    type_color,
+)
+from geo.share import ViewState
+
+FIXTURES = Path(__file__).parent / "fixtures"
+HOSTILE = ["<img src=x onerror=alert(1)>", "<script>alert('quote')</script>", "<script>alert('title')</script>", "<b>Bad Outlet</b>"]
+
+
+@pytest.fixture(scope="module")
+def collections() -> tuple[dict[str, Any], dict[str, Any]]:
+    events = json.loads((FIXTURES / "events_sample.geojson").read_text())
+    places = json.loads((FIXTURES / "places_sample.geojson").read_text())
+    return events, places
+
+
+@pytest.fixture(scope="module")
+def page(collections: tuple[dict[str, Any], dict[str, Any]]) -> str:
+    events, places = collections
+    return render_html(build_map(events, places, ViewState()))
+
+
+def test_map_is_a_folium_map(collections: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    events, places = collections
+    assert isinstance(build_map(events, places, ViewState()), folium.Map)
+
+
+def test_hostile_text_never_appears_raw(page: str) -> None:
+    for text in HOSTILE:
+        assert text not in page
+    # ...but it is there, as data the browser escapes on display.
+    assert "onerror=alert(1)" in page
+    assert "\\u003cimg src=x onerror=alert(1)\\u003e" in page
+    assert "javascript:" not in page
+    # one <script> per script element we expect, none from the data
+    assert page.count("<script>alert") == 0
+
+
+def test_no_cdn_or_remote_asset(page: str) -> None:
+    links = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', page)
+    assert links, "the page must reference Leaflet"
+    assert all(link.startswith(assets.IFRAME_BASE) for link in links), links
+    for host in ("cdn.jsdelivr.net", "cdnjs.cloudflare.com", "code.jquery.com", "bootstrapcdn", "unpkg.com", "d3js.org"):
+        assert host not in page
+    assert "jquery" not in page.lower()
+    assert "bootstrap" not in page.lower()
+    assert "tile.openstreetmap.org" in page  # the optional online basemap is listed ...
+    assert re.search(r"L\.tileLayer\(", page)  # ... as a layer the user can switch to
+
+
+def test_offline_basemap_is_the_default_and_osm_is_optional(collections: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    events, places = collections
+    offline = render_html(build_map(events, places, ViewState()))
+    assert "background:#dfe8ee" in offline
+    assert "Azerbaijan" in offline  # the country borders are embedded
+    online = render_html(build_map(events, places, ViewState(), basemap="osm"))
+    assert "background:#dfe8ee" not in online
+    with pytest.raises(ValueError, match="basemap"):
+        build_base_map(places, ViewState(), basemap_name="google")
+
+
+def test_assets_exist_in_the_installed_packages(tmp_path: Path) -> None:
+    vendor = assets.install_vendor(tmp_path)
+    for asset in (assets.LEAFLET_JS, assets.LEAFLET_CSS, assets.CLUSTER_JS, assets.CLUSTER_CSS, assets.CLUSTER_DEFAULT_CSS):
+        assert (vendor / asset.package / asset.path).stat().st_size > 500
+    assert (vendor / "leaflet" / "images" / "layers.png").exists()
+    assert assets.install_vendor(tmp_path) == vendor  # idempotent
+
+
+def test_payload_shape(collections: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    events = event_features(collections[0])
+    selected = events[3]["id"]
+    payload = events_payload(events, selected_id=selected)
+    assert len(payload["e"]) == len(events) * payload["w"] == len(events) * len(mapview.ROW_FIELDS)
+    assert payload["sel"] == 3
+    assert payload["s"][0] == ""
+    assert set(payload["t"]) == {f["properties"]["event_type"] for f in events}
+    assert payload["c"] == [type_color(t) for t in payload["t"]]
+    # an article with a javascript: URL keeps its title but loses the link
+    urls = {payload["s"][a[1]] for a in payload["a"]}
+    assert "" in urls and not any(u.startswith("javascript") for u in urls)
+    # places are drawn once each; the line's event sits on the line's middle vertex
+    lats = {(p[0], p[1]) for p in payload["p"]}
+    assert (39.64083, 46.54694) in lats
+
+
+def test_long_text_is_clipped_in_the_map_only(collections: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    feature = json.loads(json.dumps(event_features(collections[0])[0]))
+    feature["properties"]["summary"] = "word " * 200
+    payload = events_payload([feature])
+    longest = max(len(s) for s in payload["s"])
+    assert longest <= max(mapview.SUMMARY_MAX, mapview.QUOTE_MAX)
+    assert any(s.endswith("\u2026") for s in payload["s"])
+
+
+def test_events_layer_alone_and_selection(collections: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    events = event_features(collections[0])
+    group = build_events_layer(events, selected_id=events[0]["id"], fit=False)
+    assert isinstance(group, folium.FeatureGroup)
+    m, _control = build_base_map(collections[1], ViewState(), all_events=events)
+    group.add_to(m)
+    html = render_html(m)
+    assert "window.geoEv.build(" in html
+    assert "window.geoEv.fit(" not in html
+    assert "window.geoEv.openSelected(" in html
+
+
+def test_empty_map() -> None:
+    html = render_html(build_map({"type": "FeatureCollection", "features": []}, None, ViewState()))
+    assert "window.geoEv.build(" in html
+
+
+def test_view_centre_is_used(collections: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    events, places = collections
+    html = render_html(build_map(events, places, ViewState(lat=39.5, lon=46.3, zoom=12)))
+    assert "[39.5, 46.3]" in html
+    assert '"zoom": 12' in html
+    assert "fitBounds" not in html.split("window.geoEv = ")[0]
+
+
+def test_bytes_per_event_stay_small(collections: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    """With summaries and quotes at the clip length, an event costs at most ~250 bytes of page."""
+    base = event_features(collections[0])
+    many = []
+    for i in range(2000):
+        f = json.loads(json.dumps(base[i % len(base)]))
+        f["id"] = f"e{i}"
+        f["properties"]["summary"] = f"Summary {i} " + "s" * 80
+        f["properties"]["quote"] = f"Quote {i} " + "q" * 80
+        many.append(f)
+    empty = len(render_html(build_map([], None, ViewState())))
+    full = len(render_html(build_map(many, None, ViewState())))
+    assert (full - empty) / len(many) <= 250
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://example.org/a?b=1&c=2", "https://example.org/a?b=1&c=2"),
+        ("http://example.org", "http://example.org"),
+        ("  HTTPS://Example.org/x  ", "HTTPS://Example.org/x"),
+        ("javascript:alert(1)", None),
+        ("JaVaScRiPt:alert(1)", None),
+        ("data:text/html,<script>alert(1)</script>", None),
+        ("//example.org", None),
+        ("ftp://example.org", None),
+        ('https://example.org/"onmouseover="alert(1)', None),
+        ("", None),
+        (None, None),
+        (42, None),
+    ],
+)
+def test_safe_url(url: object, expected: str | None) -> None:
+    assert safe_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("precision", "km", "kind", "words"),
+    [
+        (1, 0, "settlement", "exact location"),
+        (1, 1, "settlement", "exact location (within ~1 km)"),
+        (2, 5, "height", "approximate: within ~5 km"),
+        (2, 2, "road", "along the road: within ~2 km"),
+        (2, 0, None, "approximate"),
+        (3, 25, "district", "only the region is known: within ~25 km"),
+    ],
+)
+def test_precision_words(precision: int, km: float, kind: str | None, words: str) -> None:
+    assert precision_words(precision, km, kind) == words
+
+
+def test_small_helpers() -> None:
+    assert esc("<a href='x'>&</a>") == "&lt;a href=&#x27;x&#x27;&gt;&amp;&lt;/a&gt;"
+    assert esc(None) == ""
+    assert date_words("2023-01-01", "2023-01-01") == "2023-01-01"
+    assert date_words("2023-01-01", "2023-01-08") == "2023-01-01 to 2023-01-08"
+    assert type_color("Battles") == mapview.PALETTE["Battles"]
+    assert type_color("Something else") == mapview.OTHER_COLOR
+    assert script_json({"a": "</script><script>alert(1)</script>&"}) == (
+        '{"a":"\\u003c/script\\u003e\\u003cscript\\u003ealert(1)\\u003c/script\\u003e\\u0026"}'
+    )
+    assert json.loads(script_json({"a": "<&>"})) == {"a": "<&>"}
