@@ -185,7 +185,7 @@ def _is_headline(text: str, start: int, end: int) -> bool:
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
     line = text[line_start: line_end if line_end != -1 else len(text)].strip()
-    return not re.search(r"[.!?:\"”)]$", line) and len(line.split()) <= 16
+    return not re.search(r"[.!?:][\"”’)]*$", line) and len(line.split()) <= 25
 
 
 def _paragraph_of(text: str, pos: int) -> tuple[int, int]:

@@ -124,3 +124,9 @@ def test_bad_publication_date() -> None:
 def test_no_events() -> None:
     found = extract_events("The weather in Goris was mild.", published="2022-01-01")
     assert found["features"] == []
+
+
+def test_a_headline_ending_in_a_quotation_is_still_a_headline() -> None:
+    text = 'Rockets hit Goris, officials say it was "a mistake"\n\nOn May 3 rockets hit Goris.\n'
+    events = _events(extract_events(text, published="2022-05-04"))
+    assert [e["quote"] for e in events] == ["On May 3 rockets hit Goris."]
