@@ -186,3 +186,60 @@ def test_table_selection_shows_details(sample_dir: Path) -> None:
     assert "The Lachin corridor was blocked for weeks." in texts
     assert any(t.startswith("Precision: along the road") for t in texts)
     assert at.query_params["event"] == "2b2b2b2b2b2b2b2b-1@curated:lachin-corridor"
+
+
+ARTICLE = (
+    "Shelling in Stepanakert\n\n"
+    "Azerbaijani forces shelled Stepanakert on Tuesday, killing two civilians, local officials said. "
+    "Protesters gathered near the Lachin checkpoint on Monday."
+)
+
+
+def add_page() -> AppTest:
+    return AppTest.from_file(str(ROOT / "pages" / "1_Add_an_article.py"), default_timeout=120).run()
+
+
+def test_add_an_article_preview_then_save(sample_dir: Path) -> None:
+    page = add_page()
+    assert not page.exception
+    page.text_area(key="art_text").input(ARTICLE)
+    page.date_input(key="art_published").set_value(D(2023, 9, 20))
+    page.text_input(key="art_title").input("<script>alert(1)</script> Shelling")
+    page.text_input(key="art_url").input("https://example.org/shelling")
+    page.run()
+    page.button(key="art_preview").click().run()
+    assert not page.exception
+    assert any("event-places found" in md.value for md in page.markdown)
+    table = page.dataframe[0].value
+    assert {"as written", "place", "source of the place", "precision"} <= set(table.columns)
+    assert "Stepanakert" in set(table["as written"])
+    before = (sample_dir / "events.geojson").read_text()
+    page.button(key="art_save").click().run()
+    assert not page.exception
+    assert any("new event-places saved" in s.value for s in page.success)
+    assert (sample_dir / "events.geojson").read_text() != before
+    # The dashboard shows them.
+    at = app()
+    total = shown(at)[1]
+    assert total > 14
+
+
+def test_add_an_article_refuses_bad_input(sample_dir: Path) -> None:
+    page = add_page()
+    assert page.button(key="art_save").disabled
+    page.text_input(key="art_url").input("javascript:alert(1)").run()
+    assert any("not an http(s) address" in w.value for w in page.warning)
+
+
+def test_runs_on_the_bundled_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("events.geojson", "places.geojson"):
+        if (ROOT / "data" / name).exists():
+            shutil.copy(ROOT / "data" / name, data / name)
+    monkeypatch.setenv("GEO_DATA_DIR", str(data))
+    at = app()
+    assert not at.exception
+    assert not at.error
+    n, total = shown(at)
+    assert n == total
