@@ -189,14 +189,14 @@ def timeline_chart(events: Sequence[dict[str, Any]], facets: filters.Facets, win
                       scale=alt.Scale(domain=types, range=[mapview.type_color(t) for t in types]))
     bars = alt.Chart(frame).mark_bar().encode(
         x=alt.X("period:T", title=None),
-        y=alt.Y("sum(count):Q", title=f"events per {freq}"),
+        y=alt.Y("sum(count):Q", title=f"per {freq}"),
         color=color,
         tooltip=[alt.Tooltip("period:T", title=freq), "event_type:N", alt.Tooltip("sum(count):Q", title="events")],
     )
     shade = alt.Chart(pd.DataFrame({"start": [pd.Timestamp(window[0])], "end": [pd.Timestamp(window[1])]})).mark_rect(
         opacity=0.15, color="#1f77b4"
     ).encode(x="start:T", x2="end:T")
-    return (shade + bars).properties(height=140)
+    return (shade + bars).properties(height=110)
 
 
 def details(feature: dict[str, Any] | None, others: int = 0) -> None:
@@ -268,7 +268,9 @@ def main() -> None:
         session["_advance"] = False
         on_step(facets.date_min, facets.date_max)
 
-    st.title("Events of the Nagorno-Karabakh conflict, from the news")
+    st.markdown("### Karabakh event map")
+    st.caption("Dated, sourced events extracted from news articles: Nagorno-Karabakh, the Lachin corridor "
+               "and the Karabakh ridge. Click a marker or pick a row for the details; share the link below.")
     for note in session.get("_url_notes") or []:
         st.warning(note, icon="🔗")
 

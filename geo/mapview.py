@@ -292,7 +292,7 @@ window.geoEv = (function () {
         var key = p[0] + "," + p[1] + "," + p[6] + "," + t;
         if (!seenArea[key]) {
           seenArea[key] = true;
-          areas.addLayer(L.circle([p[0], p[1]], {radius: p[6] * 1000, color: d.c[t], weight: 1.5, dashArray: "4 4", fillOpacity: 0.08, interactive: false, className: "ev-area"}));
+          areas.addLayer(L.circle([p[0], p[1]], {radius: p[6] * 1000, color: d.c[t], weight: 1, dashArray: "4 4", fillOpacity: p[5] >= 3 ? 0.02 : 0.07, interactive: false, className: "ev-area"}));
         }
       }
     }

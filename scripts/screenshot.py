@@ -118,7 +118,7 @@ def marker_count(frame: Any) -> int:
     )
 
 
-def take(url: str, out: Path, *, width: int = 1400, height: int = 1050) -> Path:
+def take(url: str, out: Path, *, width: int = 1400, height: int = 1250) -> Path:
     """Open *url* and save a screenshot of the viewport to *out*."""
     from playwright.sync_api import sync_playwright
 
