@@ -8,10 +8,12 @@ their inputs as arguments.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,10 +52,18 @@ def load_collection(path: str, stamp: tuple[int, int]) -> dict[str, Any]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def load_events(path: str, stamp: tuple[int, int]) -> tuple[list[dict[str, Any]], filters.Facets]:
-    """The event features of *path* and their facets."""
+def load_events(path: str, stamp: tuple[int, int]) -> tuple[list[dict[str, Any]], filters.Facets, mapview.Extent]:
+    """The event features of *path*, their facets and their extent on the map."""
     events = filters.event_features(load_collection(path, stamp))
-    return events, filters.facets(events)
+    return events, filters.facets(events), mapview.data_extent(events)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def place_layer(places_key: tuple[str, tuple[int, int]], events_key: tuple[str, tuple[int, int]]) -> dict[str, Any]:
+    """The places to draw (from places.geojson, else from the events), slimmed for the map."""
+    places = load_collection(*places_key)
+    events = load_events(*events_key)[0]
+    return mapview.place_layers_data(places, events)
 
 
 @st.cache_resource(show_spinner=False)
@@ -62,23 +72,34 @@ def vendor_assets(app_dir: str) -> str:
     return str(assets.install_vendor(app_dir))
 
 
-def read_data(data_dir: Path) -> tuple[list[dict[str, Any]], filters.Facets, dict[str, Any] | None, list[str]]:
+@dataclass
+class Data:
+    """What the app read from the data folder (empty parts where reading failed)."""
+
+    events: list[dict[str, Any]] = field(default_factory=list)
+    facets: filters.Facets = field(default_factory=lambda: filters.facets([]))
+    extent: mapview.Extent = field(default_factory=lambda: mapview.data_extent([]))
+    place_data: dict[str, Any] = field(default_factory=lambda: mapview.place_layers_data(None, []))
+    errors: list[str] = field(default_factory=list)
+
+
+def read_data(data_dir: Path) -> Data:
     """Events, facets, places and the errors met; what can be shown is shown."""
-    errors: list[str] = []
-    events: list[dict[str, Any]] = []
-    facets = filters.facets([])
-    places: dict[str, Any] | None = None
-    events_path = data_dir / store.EVENTS_FILE
-    places_path = data_dir / store.PLACES_FILE
+    data = Data()
+    events_key = (str(data_dir / store.EVENTS_FILE), file_stamp(data_dir / store.EVENTS_FILE))
+    places_key = (str(data_dir / store.PLACES_FILE), file_stamp(data_dir / store.PLACES_FILE))
     try:
-        events, facets = load_events(str(events_path), file_stamp(events_path))
+        data.events, data.facets, data.extent = load_events(*events_key)
     except GeoError as err:
-        errors.append(f"The events could not be read ({type(err).__name__}): {err}")
+        data.errors.append(f"The events could not be read ({type(err).__name__}): {err}")
+        events_key = ("", (0, 0))
     try:
-        places = load_collection(str(places_path), file_stamp(places_path))
+        data.place_data = place_layer(places_key, events_key)
     except GeoError as err:
-        errors.append(f"The places could not be read ({type(err).__name__}): {err}")
-    return events, facets, places, errors
+        data.errors.append(f"The places could not be read ({type(err).__name__}): {err}")
+        with contextlib.suppress(GeoError):
+            data.place_data = place_layer(("", (0, 0)), events_key)
+    return data
 
 
 # ---------------------------------------------------------------- view state <-> widgets <-> URL
@@ -96,10 +117,11 @@ def bounds_of(events: Sequence[dict[str, Any]], facets: filters.Facets) -> share
     )
 
 
-def read_url_once(session: Any, params: Any, bounds: share.Bounds) -> None:
+def read_url_once(session: Any, params: Any, get_bounds: Callable[[], share.Bounds]) -> None:
     """On a session's first run, set the widgets from the URL and keep the notes to show."""
     if session.get("_url_read"):
         return
+    bounds = get_bounds()
     raw = {key: params.get_all(key) for key in params}
     view, notes = share.from_query_params(raw, bounds=bounds)
     session["_url_read"] = True
@@ -259,11 +281,11 @@ def main() -> None:
     vendor_assets(str(APP_DIR))
     session = st.session_state
     data_dir = store.default_data_dir()
-    events, facets, places, errors = read_data(data_dir)
-    for message in errors:
+    data = read_data(data_dir)
+    events, facets = data.events, data.facets
+    for message in data.errors:
         st.error(message)
-    bounds = bounds_of(events, facets)
-    read_url_once(session, st.query_params, bounds)
+    read_url_once(session, st.query_params, lambda: bounds_of(events, facets))
     if session.get("_advance") and facets.date_min and facets.date_max:
         session["_advance"] = False
         on_step(facets.date_min, facets.date_max)
@@ -302,8 +324,8 @@ def main() -> None:
         st.altair_chart(timeline_chart(not_dated, facets, window), width="stretch")
 
     selected = filters.find_feature(shown, view.selected_id)
-    base, _control = mapview.build_base_map(places, ViewState(basemap=view.basemap), all_events=events,
-                                           basemap_name=view.basemap)
+    base, _control = mapview.build_base_map(None, ViewState(basemap=view.basemap), basemap_name=view.basemap,
+                                           extent=data.extent, place_data=data.place_data)
     layer = mapview.build_events_layer(shown, selected_id=selected.get("id") if selected else None,
                                        fit=selected is None and view.lat is None)
     center = None

@@ -23,6 +23,7 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import folium
@@ -575,6 +576,20 @@ def _bounds_lat_lon(events: Sequence[Mapping[str, Any]]) -> list[list[float]] | 
     return [[min(lats), min(lons)], [max(lats), max(lons)]]
 
 
+@dataclass(frozen=True)
+class Extent:
+    """What the base map needs from all the data: its bounds and its event types."""
+
+    bounds_lat_lon: list[list[float]] | None
+    event_types: tuple[str, ...]
+
+
+def data_extent(events: Sequence[Mapping[str, Any]]) -> Extent:
+    """The ``[[south, west], [north, east]]`` bounds of *events* and their event types (legend order)."""
+    types = sorted({f["properties"]["event_type"] for f in events}, key=lambda t: (t not in PALETTE, t))
+    return Extent(_bounds_lat_lon(events), tuple(types))
+
+
 def _prepare_map(m: folium.Map, asset_base: str) -> folium.Map:
     # Instance attributes override folium's class-level CDN lists, for folium and streamlit-folium.
     m.default_js = assets.map_js(asset_base) + assets.cluster_js(asset_base)
@@ -590,12 +605,20 @@ def build_base_map(
     basemap_name: str = "offline",
     asset_base: str = assets.IFRAME_BASE,
     height: int | str = "100%",
+    extent: Extent | None = None,
+    place_data: Mapping[str, Any] | None = None,
 ) -> tuple[folium.Map, folium.LayerControl]:
     """The map without the events: basemaps, place layers, legend and the layer control.
 
     It depends only on the data (not on the filters), so it stays the same while filters change.
     The view's centre and zoom are used when given; otherwise the map fits *all_events*.
+    *extent* and *place_data* (from :func:`data_extent` and :func:`place_layers_data`) can be
+    passed precomputed, so that a rerun does not walk all the events again.
     """
+    if extent is None:
+        extent = data_extent(all_events)
+    if place_data is None:
+        place_data = place_layers_data(places, all_events)
     if basemap_name not in ("offline", "osm"):
         raise ValueError(f"basemap must be 'offline' or 'osm', got {basemap_name!r}")
     has_view = view.lat is not None and view.lon is not None
@@ -638,15 +661,14 @@ def build_base_map(
         show=basemap_name == "osm",
         max_zoom=19,
     ).add_to(m)
-    data = place_layers_data(places, all_events)
+    data = place_data
     if data["features"]:
         styles: dict[str, Any] = {"_default": {"color": "#666", "weight": 2, "fillOpacity": 0.05}}
         styles.update(KIND_STYLE)
         _GeoJsonLayer(data, name="Places (lines, areas, uncertainty)", styles=styles).add_to(m)
-    types = sorted({f["properties"]["event_type"] for f in all_events}, key=lambda t: (t not in PALETTE, t))
-    _Legend(types or list(PALETTE)).add_to(m)
+    _Legend(list(extent.event_types) or list(PALETTE)).add_to(m)
     if not has_view:
-        bounds = _bounds_lat_lon(all_events)
+        bounds = extent.bounds_lat_lon
         if bounds is not None:
             m.fit_bounds(bounds, padding=(20, 20), max_zoom=11)
         else:
