@@ -214,6 +214,51 @@ def events_payload(events: Sequence[Mapping[str, Any]], selected_id: str | None 
     }
 
 
+AGGREGATE_ABOVE = 20_000
+AGGREGATE_RECENT = 3
+
+
+def aggregate_payload(events: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Events grouped by place, for very many events: one marker per place with its count,
+    its count per event type and its most recent events (clipped), instead of one per event."""
+    strings = _Strings()
+    s = strings
+    s("")
+    types: dict[str, int] = {}
+    groups: dict[str, list[Any]] = {}
+    for feature in events:
+        props = feature["properties"]
+        pid = props["place_id"]
+        t = types.get(props["event_type"])
+        if t is None:
+            t = types[props["event_type"]] = len(types)
+        g = groups.get(pid)
+        if g is None:
+            lon, lat = representative_lon_lat(feature["geometry"])
+            g = groups[pid] = [round(lat, 5), round(lon, 5), 0, props["place"], props["date_start"], props["date_end"],
+                               props["geo_precision"], {}, []]
+        g[2] += 1
+        if props["date_start"] < g[4]:
+            g[4] = props["date_start"]
+        if props["date_end"] > g[5]:
+            g[5] = props["date_end"]
+        g[7][t] = g[7].get(t, 0) + 1
+        recent = g[8]
+        if len(recent) < AGGREGATE_RECENT or props["date_start"] > recent[-1][0]:
+            recent.append((props["date_start"], t, props["summary"]))
+            recent.sort(key=lambda r: r[0], reverse=True)
+            del recent[AGGREGATE_RECENT:]
+    rows = []
+    for g in groups.values():
+        by_type = sorted(g[7].items(), key=lambda kv: -kv[1])
+        rows.append([
+            g[0], g[1], g[2], by_type[0][0], s(g[3]), s(g[4]), s(g[5]), g[6],
+            [x for kv in by_type for x in kv],
+            [[s(d), t, s(_clip(summary, SUMMARY_MAX))] for d, t, summary in g[8]],
+        ])
+    return {"s": strings.items, "t": list(types), "c": [type_color(t) for t in types], "g": rows, "n": len(events)}
+
+
 _JS_HELPERS = r"""
 window.geoEv = (function () {
   var ESC = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;"};
@@ -313,6 +358,39 @@ window.geoEv = (function () {
     group.evCount = n;
     return group;
   }
+  function aggPopup(d, g) {
+    var S = d.s, h = '<div class="ev-popup"><div class="ev-head"><b>' + esc(S[g[4]]) + "</b>: " + esc(g[2]) + " events, " + esc(S[g[5]]) + " to " + esc(S[g[6]]) + "</div><div>";
+    for (var i = 0; i < g[8].length; i += 2) { h += '<span class="ev-swatch" style="background:' + esc(d.c[g[8][i]]) + '"></span>' + esc(d.t[g[8][i]]) + ": " + esc(g[8][i + 1]) + "<br>"; }
+    h += "</div><div><b>Latest:</b></div>";
+    for (var j = 0; j < g[9].length; j++) { var r = g[9][j]; h += "<div>" + esc(S[r[0]]) + " &middot; " + esc(d.t[r[1]]) + ": " + esc(S[r[2]]) + "</div>"; }
+    h += '<div class="ev-prec">Filter to this place to see each event.</div></div>';
+    return h;
+  }
+  function buildAggregate(d, opts) {
+    var group = L.featureGroup(), markers = [];
+    var cluster = L.markerClusterGroup({
+      chunkedLoading: true, maxClusterRadius: opts.clusterRadius || 40, showCoverageOnHover: false,
+      iconCreateFunction: function (c) {
+        var n = 0; c.getAllChildMarkers().forEach(function (m) { n += m.evCount; });
+        var size = n < 100 ? "small" : (n < 1000 ? "medium" : "large");
+        return L.divIcon({html: "<div><span>" + n + "</span></div>", className: "marker-cluster marker-cluster-" + size, iconSize: L.point(40, 40)});
+      }
+    });
+    for (var i = 0; i < d.g.length; i++) {
+      var g = d.g[i];
+      var m = L.marker([g[0], g[1]], {icon: L.divIcon({className: "ev-agg", html: '<span style="background:' + esc(d.c[g[3]]) + '">' + g[2] + "</span>", iconSize: [26, 26], iconAnchor: [13, 13]})});
+      m.evCount = g[2];
+      m.evGroup = i;
+      markers.push(m);
+    }
+    cluster.addLayers(markers);
+    cluster.bindPopup(function (layer) { return aggPopup(d, d.g[layer.evGroup]); }, {maxWidth: 340, minWidth: 220});
+    group.addLayer(cluster);
+    group.evCluster = cluster;
+    group.evSelected = null;
+    group.evCount = d.n;
+    return group;
+  }
   function fit(map, group, maxZoom) {
     var b = group.evCluster.getBounds();
     if (b.isValid()) { map.fitBounds(b.pad(0.15), {maxZoom: maxZoom}); }
@@ -341,7 +419,7 @@ window.geoEv = (function () {
     lc.addOverlay(group, name);
     window.__geoEvOverlay = group;
   }
-  return {esc: esc, safeUrl: safeUrl, row: row, popup: popup, tooltip: tooltip, build: build, fit: fit, control: control, openSelected: openSelected};
+  return {esc: esc, safeUrl: safeUrl, row: row, popup: popup, tooltip: tooltip, build: build, buildAggregate: buildAggregate, fit: fit, control: control, openSelected: openSelected};
 })();
 """
 
@@ -353,6 +431,7 @@ _CSS = """
 .ev-popup .ev-head{margin-bottom:4px}.ev-swatch{display:inline-block;width:10px;height:10px;border-radius:50%;margin-right:4px}
 .ev-popup .ev-alt,.ev-popup .ev-prec{color:#555}.ev-popup blockquote{margin:6px 0;padding-left:8px;border-left:3px solid #ccc;color:#333}
 .ev-popup div{margin:3px 0}
+.ev-agg span{display:block;min-width:22px;height:22px;border-radius:11px;border:2px solid #fff;color:#fff;font:bold 11px/22px system-ui,sans-serif;text-align:center;box-shadow:0 0 0 1px rgba(0,0,0,.5)}
 .geo-legend{background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;font:12px/1.5 system-ui,sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)}
 .geo-legend i{display:inline-block;width:10px;height:10px;border-radius:50%;margin-right:5px;vertical-align:middle}
 .geo-legend i.approx{background:#fff!important;border:2px dashed #555;width:6px;height:6px}
@@ -406,7 +485,7 @@ class EventsLayer(_FastLayer):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = window.geoEv.build({{ this.payload_json }}, {clusterRadius: {{ this.cluster_radius }}});
+        var {{ this.get_name() }} = window.geoEv.{{ this.builder }}({{ this.payload_json }}, {clusterRadius: {{ this.cluster_radius }}});
         {%- if this.map_name %}
         {%- if this.fit %}
         window.geoEv.fit({{ this.map_name }}, {{ this.get_name() }}, {{ this.fit_max_zoom }});
@@ -427,16 +506,20 @@ class EventsLayer(_FastLayer):
         name: str = "Events",
         cluster_radius: int = 40,
         fit_max_zoom: int = 11,
+        aggregate_above: int = AGGREGATE_ABOVE,
     ) -> None:
         super().__init__(name=name, overlay=True, control=False, show=True)
         self._name = "EventsLayer"
-        self.payload = events_payload(events, selected_id)
+        self.aggregated = len(events) > aggregate_above
+        self.builder = "buildAggregate" if self.aggregated else "build"
+        self.payload = aggregate_payload(events) if self.aggregated else events_payload(events, selected_id)
         self.payload_json = script_json(self.payload)
         self.count = len(events)
         self.fit = fit
         self.cluster_radius = int(cluster_radius)
         self.fit_max_zoom = int(fit_max_zoom)
-        self.control_name = script_json(f"{name} ({len(events):,})")
+        label = f"{name} ({len(events):,}, by place)" if self.aggregated else f"{name} ({len(events):,})"
+        self.control_name = script_json(label)
 
     @property
     def in_group(self) -> bool:
@@ -685,10 +768,12 @@ def build_events_layer(
     selected_id: str | None = None,
     fit: bool = True,
     name: str = "Events",
+    aggregate_above: int = AGGREGATE_ABOVE,
 ) -> folium.FeatureGroup:
-    """The (filtered) events as a feature group holding one :class:`EventsLayer`."""
+    """The (filtered) events as a feature group holding one :class:`EventsLayer`; past
+    *aggregate_above* events, one marker per place with its count (see :func:`aggregate_payload`)."""
     group = folium.FeatureGroup(name=name, overlay=True, control=False)
-    EventsLayer(events, selected_id=selected_id, fit=fit, name=name).add_to(group)
+    EventsLayer(events, selected_id=selected_id, fit=fit, name=name, aggregate_above=aggregate_above).add_to(group)
     return group
 
 

@@ -106,12 +106,12 @@ def map_frame(page: Any, timeout_ms: float = 30000) -> Any:
 
 
 def marker_count(frame: Any) -> int:
-    """Event markers on the map: single markers plus the numbers on the clusters."""
+    """Events on the map: single markers plus the numbers on clusters and on per-place markers."""
     return int(
         frame.evaluate(
             """() => {
             let n = document.querySelectorAll('.ev-marker').length;
-            document.querySelectorAll('.marker-cluster span').forEach(s => { n += parseInt(s.textContent, 10) || 0; });
+            document.querySelectorAll('.marker-cluster span, .ev-agg span').forEach(s => { n += parseInt(s.textContent, 10) || 0; });
             return n;
         }"""
         )

@@ -204,3 +204,21 @@ def test_small_helpers() -> None:
         '{"a":"\\u003c/script\\u003e\\u003cscript\\u003ealert(1)\\u003c/script\\u003e\\u0026"}'
     )
     assert json.loads(script_json({"a": "<&>"})) == {"a": "<&>"}
+
+
+def test_many_events_are_grouped_by_place(collections: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    events = event_features(collections[0])
+    payload = mapview.aggregate_payload(events)
+    assert payload["n"] == len(events)
+    assert sum(g[2] for g in payload["g"]) == len(events)
+    assert len(payload["g"]) == len({f["properties"]["place_id"] for f in events})
+    stepanakert = next(g for g in payload["g"] if payload["s"][g[4]] == "Stepanakert")
+    assert stepanakert[2] == 4
+    assert len(stepanakert[9]) == mapview.AGGREGATE_RECENT
+    assert payload["s"][stepanakert[9][0][0]] == "2023-09-28"  # the most recent first
+    m, _control = build_base_map(collections[1], ViewState(), all_events=events)
+    build_events_layer(events, aggregate_above=5).add_to(m)
+    html = render_html(m)
+    assert "window.geoEv.buildAggregate(" in html
+    for text in HOSTILE:
+        assert text not in html
