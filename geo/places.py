@@ -77,7 +77,10 @@ POLITY_OF = re.compile(
 )
 NOT_PLACE_AFTER = re.compile(r"^\s+(?:time|standard\s+time)\b", re.IGNORECASE)
 
-_NAME = r"[A-Z]\w*(?:-[A-Z]?\w+)*(?:\s+(?:[A-Z]\w*(?:-[A-Z]?\w+)*))?(?!['’]s\b)"
+# A name starts where a word does, not inside one or after a hyphen (else every letter of a long
+# word is tried as a start: quadratic), and a hyphenated part is plain ``-\w+`` (``-[A-Z]?\w+``
+# matches each part two ways: exponential backtracking on a long hyphenated word).
+_NAME = r"(?<![\w-])[A-Z]\w*(?:-\w+)*(?:\s+(?:[A-Z]\w*(?:-\w+)*))?(?!['’]s\b)"
 _NAME_LIST = rf"(?P<list>{_NAME}(?:\s*,\s*{_NAME})*(?:,?\s+and\s+{_NAME})?)"
 _KIND_WORDS = {
     "region": "region", "regions": "region", "province": "region", "district": "district",
