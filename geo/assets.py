@@ -40,7 +40,7 @@ def package_dir(package: str) -> Path:
     if package == "leaflet":
         import xstatic.pkg.leaflet as pkg
     elif package == "leaflet_markercluster":
-        import xstatic.pkg.leaflet_markercluster as pkg  # type: ignore[no-redef]
+        import xstatic.pkg.leaflet_markercluster as pkg
     else:
         raise ValueError(f"unknown asset package: {package!r}")
     return Path(pkg.BASE_DIR)

@@ -454,15 +454,16 @@ class _Raw(Element):
 class _FastLayer(folium.map.Layer):
     """A layer whose (large) script is added to the page without a second Jinja pass."""
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
+        parent: Any = self._parent
         if self.show:
             self.add_child(
                 folium.map.ElementAddToElement(
-                    element_name=self.get_name(), element_parent_name=self._parent.get_name()
+                    element_name=self.get_name(), element_parent_name=parent.get_name()
                 ),
                 name=self.get_name() + "_add",
             )
-        figure = self.get_root()
+        figure: Any = self.get_root()
         script = self._template.module.__dict__["script"]
         figure.script.add_child(_Raw(script(self, kwargs)), name=self.get_name())
         for element in self._children.values():
@@ -474,8 +475,9 @@ class _Helpers(MacroElement):
 
     _template = Template("{% macro script(this, kwargs) %}" + _JS_HELPERS + "{% endmacro %}")
 
-    def render(self, **kwargs: Any) -> None:
-        self.get_root().header.add_child(Element(_CSS), name="geo_css")
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
+        root: Any = self.get_root()
+        root.header.add_child(Element(_CSS), name="geo_css")
         super().render(**kwargs)
 
 
@@ -704,9 +706,10 @@ def build_base_map(
         place_data = place_layers_data(places, all_events)
     if basemap_name not in ("offline", "osm"):
         raise ValueError(f"basemap must be 'offline' or 'osm', got {basemap_name!r}")
-    has_view = view.lat is not None and view.lon is not None
+    center_lat_lon = (view.lat, view.lon) if view.lat is not None and view.lon is not None else None
+    has_view = center_lat_lon is not None
     m = folium.Map(
-        location=[view.lat, view.lon] if has_view else list(DEFAULT_CENTER),
+        location=list(center_lat_lon or DEFAULT_CENTER),
         zoom_start=view.zoom or 8,
         tiles=None,
         control_scale=True,
@@ -719,7 +722,8 @@ def build_base_map(
     _prepare_map(m, asset_base)
     _Helpers().add_to(m)
     if basemap_name == "offline":
-        m.get_root().header.add_child(
+        root: Any = m.get_root()
+        root.header.add_child(
             Element(f"<style>.leaflet-container{{background:{basemap.BACKGROUND}}}</style>"), name="geo_bg"
         )
     offline = folium.FeatureGroup(name="Offline borders (Natural Earth)", overlay=False, show=basemap_name == "offline")
