@@ -23,6 +23,7 @@ _ABBREV = re.compile(
     r"(?:\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Mr|Mrs|Ms|Dr|Prof|Gen|Lt|Col|Maj|Capt|"
     r"Sgt|St|No|vs|etc|approx|Gov|Sen|Rep|Jr|Sr|Inc|Ltd|Co|a\.m|p\.m|U\.S|U\.N|U\.K|E\.U)|\b[A-Z])\.$"
 )
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _SENT_END = re.compile(r"[.!?][\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?[A-Z0-9А-ЯԱ-Ֆ])|\n\s*")
 
 
@@ -41,7 +42,9 @@ class Article:
 
 
 def normalise_text(text: str) -> str:
-    """NFC, ``\\n`` line ends, no trailing spaces at the end of the text."""
+    """NFC, ``\\n`` line ends, no trailing spaces at the end of the text; a lone surrogate
+    (not Unicode: it cannot be stored as UTF-8) becomes U+FFFD."""
+    text = _SURROGATE.sub("\ufffd", text)
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     return text.strip() + "\n" if text.strip() else ""
 

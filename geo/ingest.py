@@ -279,7 +279,7 @@ def ingest_text(
     if not isinstance(text, str) or not text.strip():
         report.results.append(ArticleResult("<text>", message="the article text is empty; paste the article"))
         return report
-    if len(text.encode("utf-8")) > 5 * 1024 * 1024:
+    if len(text.encode("utf-8", "surrogatepass")) > 5 * 1024 * 1024:
         report.results.append(ArticleResult("<text>", message="the article is larger than 5 MB; paste only the article"))
         return report
     article = parse_text(text)
