@@ -44,9 +44,14 @@ class Article:
 def normalise_text(text: str) -> str:
     """NFC, ``\\n`` line ends, no trailing spaces at the end of the text; a lone surrogate
     (not Unicode: it cannot be stored as UTF-8) becomes U+FFFD."""
-    text = _SURROGATE.sub("\ufffd", text)
+    text = scrub(text)
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     return text.strip() + "\n" if text.strip() else ""
+
+
+def scrub(text: str) -> str:
+    """*text* with each lone surrogate (not Unicode: it cannot be stored as UTF-8) made U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def article_id(text: str) -> str:

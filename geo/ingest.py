@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from geo import store
-from geo.articles import Article, article_id, normalise_text, parse_text, read_article
+from geo.articles import Article, article_id, normalise_text, parse_text, read_article, scrub
 from geo.dates import parse_published
 from geo.errors import ArticleError, GeoError
 from geo.events import extract_events
@@ -147,6 +147,9 @@ def prepare(
         "encoding": article.encoding,
         "chars": len(text),
     }
+    for key in ("title", "url", "outlet"):  # text from outside too: no lone surrogates
+        if isinstance(meta[key], str):
+            meta[key] = scrub(meta[key])
     events = extract_events(
         text, published=pub, title=meta["title"], url=meta["url"], outlet=meta["outlet"], geocoder=geocoder
     )["features"]
