@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +47,9 @@ PALETTE: dict[str, str] = {
 OTHER_COLOR = "#7f7f7f"
 SUMMARY_MAX = 100
 QUOTE_MAX = 100
+# Past this many events the map's popups leave the quote out (it is in the details panel and in
+# the selected event's popup): page bytes per event matter more than a quote per popup.
+QUOTES_INLINE_MAX = 1000
 DEFAULT_CENTER = (39.8, 46.6)  # (lat, lon) of Nagorno-Karabakh
 KIND_STYLE: dict[str, dict[str, Any]] = {
     "road": {"color": "#8a5a00", "weight": 4, "dashArray": "8 6", "opacity": 0.8},
@@ -67,15 +71,15 @@ def esc(text: object) -> str:
     return html.escape("" if text is None else str(text), quote=True)
 
 
+_SAFE_URL = re.compile(r"https?://[^\s\"'<>`]+", re.IGNORECASE)
+
+
 def safe_url(url: object) -> str | None:
     """*url* if it is an absolute http(s) URL, else None (no ``javascript:``, ``data:``, ...)."""
     if not isinstance(url, str):
         return None
     stripped = url.strip()
-    low = stripped.lower()
-    if (low.startswith("http://") or low.startswith("https://")) and not any(c in stripped for c in "\"'<> \n\r\t"):
-        return stripped
-    return None
+    return stripped if _SAFE_URL.fullmatch(stripped) else None
 
 
 def precision_words(geo_precision: int, uncertainty_km: float, kind: str | None = None) -> str:
@@ -98,9 +102,13 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"))
+
+
 def script_json(obj: Any) -> str:
-    """Compact JSON safe to embed in a ``<script>`` (no ``</script>``, no HTML-significant bytes)."""
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    """Compact JSON safe to embed in a ``<script>`` (no ``</script>``, no HTML-significant bytes;
+    ASCII only, which is also the encoder's fastest path)."""
+    text = _ENCODER.encode(obj)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
@@ -128,11 +136,19 @@ ROW_FIELDS = ("place", "type", "sub_type", "date_start", "date_end", "summary", 
 ROW_WIDTH = len(ROW_FIELDS)
 
 
-def events_payload(events: Sequence[Mapping[str, Any]], selected_id: str | None = None) -> dict[str, Any]:
-    """The compact tables the browser builds markers and popups from (article texts clipped).
+def events_payload(
+    events: Sequence[Mapping[str, Any]],
+    selected_id: str | None = None,
+    *,
+    quotes_inline_max: int = QUOTES_INLINE_MAX,
+) -> dict[str, Any]:
+    """The compact tables the browser builds markers and popups from (article texts clipped;
+    quotes left out past *quotes_inline_max* events, except the selected event's, which comes
+    whole in ``full``).
 
     Work is per distinct place and article, not per event, wherever it can be.
     """
+    with_quotes = len(events) <= quotes_inline_max
     strings = _Strings()
     index, items = strings.index, strings.items
 
@@ -149,10 +165,11 @@ def events_payload(events: Sequence[Mapping[str, Any]], selected_id: str | None 
     places: dict[tuple[Any, ...], int] = {}
     place_rows: list[list[Any]] = []
     point_of: dict[str, tuple[float, float]] = {}
-    articles: dict[tuple[Any, ...], int] = {}
+    articles: dict[Any, int] = {}
     article_rows: list[list[int]] = []
     rows: list[Any] = []
     selected: int | None = None
+    full: dict[str, str] | None = None
     for n, feature in enumerate(events):
         props = feature["properties"]
         pid = props["place_id"]
@@ -170,12 +187,17 @@ def events_payload(events: Sequence[Mapping[str, Any]], selected_id: str | None 
                 [lat_lon[0], lat_lon[1], s(props["place"]), s(props["mention"]), s(", ".join(alt or ())),
                  props["geo_precision"], props["uncertainty_km"], s(props.get("kind") or "")]
             )
-        src = props["source"]
-        akey = (src.get("title"), src.get("url"), src.get("outlet"), src.get("published"))
-        a = articles.get(akey)
+        akey = props.get("article_id")
+        a = articles.get(akey) if akey else None
         if a is None:
-            a = articles[akey] = len(article_rows)
-            article_rows.append([s(akey[0]), s(safe_url(akey[1]) or ""), s(akey[2]), s(akey[3])])
+            src = props["source"]
+            full_key = (src.get("title"), src.get("url"), src.get("outlet"), src.get("published"))
+            a = articles.get(full_key)
+            if a is None:
+                a = articles[full_key] = len(article_rows)
+                article_rows.append([s(full_key[0]), s(safe_url(full_key[1]) or ""), s(full_key[2]), s(full_key[3])])
+            if akey:
+                articles[akey] = a
         etype = props["event_type"]
         t = types.get(etype)
         if t is None:
@@ -183,12 +205,13 @@ def events_payload(events: Sequence[Mapping[str, Any]], selected_id: str | None 
         summary = props["summary"]
         if len(summary) > SUMMARY_MAX:
             summary = _clip(summary, SUMMARY_MAX)
-        quote = props["quote"]
+        quote = props["quote"] if with_quotes else ""
         if len(quote) > QUOTE_MAX:
             quote = _clip(quote, QUOTE_MAX)
         actors = props.get("actors")
         if selected_id is not None and feature.get("id") == selected_id:
             selected = n
+            full = {"summary": props["summary"], "quote": props["quote"]}
         ds, de = props["date_start"], props["date_end"]
         rows += (
             p,
@@ -211,6 +234,8 @@ def events_payload(events: Sequence[Mapping[str, Any]], selected_id: str | None 
         "w": ROW_WIDTH,
         "e": rows,
         "sel": selected,
+        "full": full,
+        "q": with_quotes,
     }
 
 
@@ -279,7 +304,7 @@ window.geoEv = (function () {
       lat: p[0], lon: p[1], place: S[p[2]], mention: S[p[3]], alt: S[p[4]], prec: p[5], unc: p[6], kind: S[p[7]],
       t: e[o + 1], type: d.t[e[o + 1]], color: d.c[e[o + 1]], sub: S[e[o + 2]], ds: S[e[o + 3]], de: S[e[o + 4] < 0 ? e[o + 3] : e[o + 4]],
       summary: S[e[o + 5]], quote: S[e[o + 6]], title: S[a[0]], url: S[a[1]], outlet: S[a[2]], published: S[a[3]],
-      actors: S[e[o + 8]], fat: e[o + 9]
+      actors: S[e[o + 8]], fat: e[o + 9], noQuotes: d.q === false
     };
   }
   function popup(r) {
@@ -294,6 +319,7 @@ window.geoEv = (function () {
     if (r.actors) { h += '<div class="ev-actors"><b>Actors:</b> ' + esc(r.actors) + "</div>"; }
     if (r.fat !== null && r.fat !== undefined) { h += '<div class="ev-fat"><b>Fatalities:</b> ' + esc(r.fat) + "</div>"; }
     if (r.quote) { h += '<blockquote class="ev-quote">\u201c' + esc(r.quote) + "\u201d</blockquote>"; }
+    else if (r.noQuotes) { h += '<div class="ev-prec">Click the marker: its quote and details show below the map.</div>'; }
     var url = safeUrl(r.url), title = r.title || "source";
     h += '<div class="ev-source">';
     h += url ? '<a href="' + esc(url) + '" target="_blank" rel="noopener noreferrer nofollow">' + esc(title) + "</a>" : esc(title);
@@ -343,7 +369,7 @@ window.geoEv = (function () {
       }
     }
     cluster.addLayers(markers);
-    cluster.bindPopup(function (layer) { return popup(row(d, layer.evRow)); }, {maxWidth: 340, minWidth: 220});
+    cluster.bindPopup(function (layer) { return group.evPopupHtml(layer); }, {maxWidth: 340, minWidth: 220});
     cluster.bindTooltip(function (layer) { return tooltip(row(d, layer.evRow)); }, {direction: "right", sticky: false});
     group.addLayer(areas);
     group.addLayer(cluster);
@@ -353,7 +379,11 @@ window.geoEv = (function () {
     }
     group.evCluster = cluster;
     group.evSelected = (d.sel !== null && d.sel !== undefined) ? markers[d.sel] : null;
-    group.evPopupHtml = function (m) { return popup(row(d, m.evRow)); };
+    group.evPopupHtml = function (m) {
+      var r = row(d, m.evRow);
+      if (m.evRow === d.sel && d.full) { r.summary = d.full.summary; r.quote = d.full.quote; }
+      return popup(r);
+    };
     group.evMarkers = markers;
     group.evCount = n;
     return group;
@@ -622,10 +652,17 @@ class _ExposeControl(MacroElement):
         self.control = control
 
 
+def _round_coords(coords: Any, digits: int = 5) -> Any:
+    if coords and isinstance(coords[0], (int, float)):
+        return [round(c, digits) for c in coords]
+    return [_round_coords(c, digits) for c in coords]
+
+
 def place_layers_data(
     places: Mapping[str, Any] | None, events: Sequence[Mapping[str, Any]] = ()
 ) -> dict[str, Any]:
-    """The places to draw, slimmed to what their tooltips need; from *places*, else the
+    """The places to draw by their own geometry (lines, areas, uncertainty circles; exact points
+    are left to the event markers), slimmed to what their tooltips need; from *places*, else the
     distinct places of *events*."""
     features: dict[str, dict[str, Any]] = {}
     source = list((places or {}).get("features", [])) or list(events)
@@ -635,9 +672,14 @@ def place_layers_data(
         if not pid or pid in features:
             continue
         kind = props.get("kind") or "unknown"
+        geometry = feature["geometry"]
+        if geometry["type"] in ("Point", "MultiPoint") and not (
+            props.get("geo_precision", 1) >= 2 and props.get("uncertainty_km", 0) > 0
+        ):
+            continue  # an exact point: the event markers show it
         features[pid] = {
             "type": "Feature",
-            "geometry": feature["geometry"],
+            "geometry": {"type": geometry["type"], "coordinates": _round_coords(geometry["coordinates"])},
             "properties": {
                 "n": props.get("name") or props.get("place") or pid,
                 "k": kind,
