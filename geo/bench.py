@@ -58,7 +58,9 @@ CHROMIUM_ARGS = [
 ]
 SLIDER_KEY = "f_window"  # app.py's date-window slider
 FOLIUM_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
-MARKER_SELECTOR = ".leaflet-interactive, .marker-cluster, .leaflet-marker-icon"
+# Leaflet markers and markercluster's cluster icons are both marker icons; vector layers (the
+# places' lines, areas and circles) are ``path.leaflet-interactive`` and must not count.
+MARKER_SELECTOR = ".leaflet-marker-icon, .marker-cluster"
 
 # ---------------------------------------------------------------------------------------------
 # Synthetic data
