@@ -245,10 +245,13 @@ def find_events(
     published: dt.date | str,
     geocoder: Geocoder | None = None,
     gazetteer: Gazetteer | None = None,
+    mentions: list[Mention] | None = None,
 ) -> list[Event]:
-    """The events of *text* in order (see the module docstring for the rules)."""
+    """The events of *text* in order (see the module docstring for the rules); *mentions*
+    are :func:`geo.places.find_mentions` of the same text, if already found."""
     pub = parse_published(published)
-    mentions = find_mentions(text, gazetteer=gazetteer, geocoder=geocoder)
+    if mentions is None:
+        mentions = find_mentions(text, gazetteer=gazetteer, geocoder=geocoder)
     dates = find_dates(text, pub)
     events: list[Event] = []
     last_places: tuple[int, list[Mention]] | None = None
@@ -388,11 +391,13 @@ def extract_events(
     outlet: str = "",
     geocoder: Geocoder | None = None,
     gazetteer: Gazetteer | None = None,
+    mentions: list[Mention] | None = None,
 ) -> dict[str, Any]:
-    """A validated FeatureCollection of the ``event`` features of *text*."""
+    """A validated FeatureCollection of the ``event`` features of *text* (*mentions*: the
+    place mentions of the normalised text, if already found)."""
     pub = parse_published(published)
     text = normalise_text(text)
-    events = find_events(text, published=pub, geocoder=geocoder, gazetteer=gazetteer)
+    events = find_events(text, published=pub, geocoder=geocoder, gazetteer=gazetteer, mentions=mentions)
     source = {"title": title, "url": url, "outlet": outlet, "published": pub.isoformat()}
     features = event_features(events, article_id=make_article_id(text), source=source)
     return validate_collection(feature_collection(features), source="extract_events")

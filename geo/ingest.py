@@ -25,7 +25,7 @@ from geo.dates import parse_published
 from geo.errors import ArticleError, GeoError
 from geo.events import extract_events
 from geo.model import validate_collection
-from geo.places import Geocoder, extract_places
+from geo.places import Geocoder, extract_places, find_mentions
 
 
 @dataclass
@@ -150,10 +150,12 @@ def prepare(
     for key in ("title", "url", "outlet"):  # text from outside too: no lone surrogates
         if isinstance(meta[key], str):
             meta[key] = scrub(meta[key])
+    mentions = find_mentions(text, geocoder=geocoder)  # once, for both events and places
     events = extract_events(
-        text, published=pub, title=meta["title"], url=meta["url"], outlet=meta["outlet"], geocoder=geocoder
+        text, published=pub, title=meta["title"], url=meta["url"], outlet=meta["outlet"], geocoder=geocoder,
+        mentions=mentions,
     )["features"]
-    places_found = extract_places(text, geocoder=geocoder)
+    places_found = extract_places(text, geocoder=geocoder, mentions=mentions)
     places = places_found["features"]
     for feature in places:
         for mention in feature["properties"].get("mentions", []):
@@ -198,6 +200,9 @@ def _write(prepared: _Prepared, data_dir: Path) -> tuple[int, int, bool]:
     meta_text = json.dumps(prepared.meta, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
     events_path = data_dir / store.EVENTS_FILE
     places_path = data_dir / store.PLACES_FILE
+    # refuse early, before the lock file is created, when a data file is unreadable
+    store.read_collection(events_path)
+    store.read_collection(places_path)
     with store.locked(data_dir):
         current_events = store.read_collection(events_path)
         current_places = store.read_collection(places_path)

@@ -562,14 +562,17 @@ def place_feature(place: Place, mentions: list[Mention]) -> dict[str, Any]:
 
 
 def extract_places(
-    text: str, *, geocoder: Geocoder | None = None, gazetteer: Gazetteer | None = None
+    text: str, *, geocoder: Geocoder | None = None, gazetteer: Gazetteer | None = None,
+    mentions: list[Mention] | None = None,
 ) -> dict[str, Any]:
     """A FeatureCollection with one ``place`` Feature per distinct place *text* names.
 
     Names that are not places here (metonyms, actors, datelines, parts of other names) are
-    listed under ``not_places`` with their role, text, offsets and sentence.
+    listed under ``not_places`` with their role, text, offsets and sentence. *mentions* are
+    :func:`find_mentions` of *text*, if already found.
     """
-    mentions = find_mentions(text, gazetteer=gazetteer, geocoder=geocoder)
+    if mentions is None:
+        mentions = find_mentions(text, gazetteer=gazetteer, geocoder=geocoder)
     collection = feature_collection(place_feature(p, ms) for p, ms in group_places(mentions))
     collection["not_places"] = [
         {**m.as_dict(), "place_id": m.place.place_id if m.place else None}
