@@ -15,7 +15,8 @@ appeal), **Accusation** (one side accusing the other) and **Declaration of indep
 
 Following ACLED, an event at two places is two features that share an ``event_id``
 (``<article_id>-<n>``); each feature's ``id`` is ``<event_id>@<place_id>``. When a sentence
-names both a country and a more precise place, the event is put at the precise place only.
+names a precise place (a settlement, height, road, ridge, district ... known to within a few
+km), the event is put there only, not also at the country or broad region the sentence names.
 The date is the sentence's date expression nearest its trigger, else the last one before it
 in the same paragraph, else the first after it there, else the publication date. A sentence
 that gives different places different days is split into one event per day. A sentence that
@@ -225,8 +226,8 @@ def _event_places(mentions: list[Mention]) -> list[Mention]:
     located = [m for m in mentions if m.role == "location" and m.place is not None]
     precise = [m for m in located if m.place is not None and m.place.kind in _PRECISE_KINDS]
     if precise:
-        located = [m for m in located if m.place is not None and (m.place.kind != "country") and
-                   not (m.place.geo_precision == 3 and m.place.kind == "region")]
+        located = [m for m in located if m.place is not None and m.place.kind != "country" and
+                   m.place.geo_precision < 3]
     elif any(m.place is not None and m.place.kind != "country" for m in located):
         located = [m for m in located if m.place is not None and m.place.kind != "country"]
     seen: set[str] = set()
