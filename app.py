@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import io
 import json
 from collections.abc import Callable, Sequence
@@ -55,7 +56,18 @@ def load_collection(path: str, stamp: tuple[int, int]) -> dict[str, Any]:
 def load_events(path: str, stamp: tuple[int, int]) -> tuple[list[dict[str, Any]], filters.Facets, mapview.Extent]:
     """The event features of *path*, their facets and their extent on the map."""
     events = filters.event_features(load_collection(path, stamp))
+    # The data is read-only from here on: keep the cyclic garbage collector from walking it
+    # on every rerun (a full collection over 100,000 features costs about a second).
+    gc.freeze()
     return events, filters.facets(events), mapview.data_extent(events)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def timeline_rows(events_key: tuple[str, tuple[int, int]], view: ViewState, freq: str) -> list[dict[str, Any]]:
+    """Events per period and type for the view's filters other than the date window (cached:
+    moving the slider does not change them)."""
+    events = load_events(*events_key)[0]
+    return filters.timeline_counts(filters.filter_events(events, view.replace(start=None, end=None)), freq=freq)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -81,6 +93,7 @@ class Data:
     extent: mapview.Extent = field(default_factory=lambda: mapview.data_extent([]))
     place_data: dict[str, Any] = field(default_factory=lambda: mapview.place_layers_data(None, []))
     errors: list[str] = field(default_factory=list)
+    events_key: tuple[str, tuple[int, int]] = ("", (0, 0))
 
 
 def read_data(data_dir: Path) -> Data:
@@ -90,6 +103,7 @@ def read_data(data_dir: Path) -> Data:
     places_key = (str(data_dir / store.PLACES_FILE), file_stamp(data_dir / store.PLACES_FILE))
     try:
         data.events, data.facets, data.extent = load_events(*events_key)
+        data.events_key = events_key
     except GeoError as err:
         data.errors.append(f"The events could not be read ({type(err).__name__}): {err}")
         events_key = ("", (0, 0))
@@ -201,10 +215,9 @@ def sidebar(facets: filters.Facets) -> None:
     sb.radio("Basemap", list(BASEMAP_LABELS), format_func=BASEMAP_LABELS.__getitem__, key="f_basemap")
 
 
-def timeline_chart(events: Sequence[dict[str, Any]], facets: filters.Facets, window: tuple[dt.date, dt.date]) -> alt.LayerChart:
+def timeline_chart(rows: list[dict[str, Any]], freq: str, facets: filters.Facets, window: tuple[dt.date, dt.date]) -> alt.LayerChart:
     """Events per day or week by type, with the date window shaded."""
-    freq = filters.choose_freq(facets.date_min, facets.date_max)
-    frame = pd.DataFrame(filters.timeline_counts(events, freq=freq), columns=["period", "event_type", "count"])
+    frame = pd.DataFrame(rows, columns=["period", "event_type", "count"])
     frame["period"] = pd.to_datetime(frame["period"])
     types = [t for t, _ in facets.event_types]
     color = alt.Color("event_type:N", title=None, legend=None,
@@ -314,14 +327,18 @@ def main() -> None:
     view = view_from_widgets(session, facets)
     sync_url(st.query_params, view)
 
-    not_dated = filters.filter_events(events, view.replace(start=None, end=None))
-    shown = filters.filter_events(not_dated, view)
-    n_events = len({f["properties"]["event_id"] for f in shown})
-    st.markdown(f"**{len(shown):,}** of **{len(events):,}** event-places shown "
-                f"({n_events:,} distinct events)")
+    shown = filters.filter_events(events, view)
+    counts = f"**{len(shown):,}** of **{len(events):,}** event-places shown"
+    if len(shown) <= mapview.AGGREGATE_ABOVE:
+        counts += f" ({len({f['properties']['event_id'] for f in shown}):,} distinct events)"
+    else:
+        counts += " (grouped by place on the map)"
+    st.markdown(counts)
     if lo and hi and events:
         window = session.get("f_window") or (lo, hi)
-        st.altair_chart(timeline_chart(not_dated, facets, window), width="stretch")
+        freq = filters.choose_freq(lo, hi)
+        rows = timeline_rows(data.events_key, view.replace(selected_id=None, lat=None, lon=None, zoom=None), freq)
+        st.altair_chart(timeline_chart(rows, freq, facets, window), width="stretch")
 
     selected = filters.find_feature(shown, view.selected_id)
     base, _control = mapview.build_base_map(None, ViewState(basemap=view.basemap), basemap_name=view.basemap,

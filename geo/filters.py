@@ -150,10 +150,16 @@ def choose_freq(date_min: dt.date | None, date_max: dt.date | None, *, max_bars:
 def timeline_counts(events: Sequence[Feature], *, freq: str = "day") -> list[dict[str, Any]]:
     """Events per period (by ``date_start``) and event type, sorted: rows of
     ``{"period": date, "event_type": str, "count": int}`` for an Altair bar chart."""
+    by_day: Counter[tuple[str, str]] = Counter(
+        (f["properties"]["date_start"], f["properties"]["event_type"]) for f in events
+    )
     counts: Counter[tuple[dt.date, str]] = Counter()
-    for feature in events:
-        props = feature["properties"]
-        counts[(period_of(dt.date.fromisoformat(props["date_start"]), freq), props["event_type"])] += 1
+    periods: dict[str, dt.date] = {}
+    for (day, etype), n in by_day.items():
+        period = periods.get(day)
+        if period is None:
+            period = periods[day] = period_of(dt.date.fromisoformat(day), freq)
+        counts[(period, etype)] += n
     return [
         {"period": period, "event_type": etype, "count": n}
         for (period, etype), n in sorted(counts.items())

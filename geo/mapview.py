@@ -20,11 +20,14 @@ map is not remounted on each filter change; :func:`build_map` puts both together
 
 from __future__ import annotations
 
+import heapq
 import html
 import json
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import folium
@@ -243,43 +246,50 @@ AGGREGATE_ABOVE = 20_000
 AGGREGATE_RECENT = 3
 
 
+_TYPE = itemgetter("event_type")
+_START = itemgetter("date_start")
+_END = itemgetter("date_end")
+
+
 def aggregate_payload(events: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Events grouped by place, for very many events: one marker per place with its count,
     its count per event type and its most recent events (clipped), instead of one per event."""
     strings = _Strings()
     s = strings
     s("")
-    types: dict[str, int] = {}
-    groups: dict[str, list[Any]] = {}
+    by_place: dict[str, list[Mapping[str, Any]]] = {}
+    geometry_of: dict[str, Mapping[str, Any]] = {}
     for feature in events:
         props = feature["properties"]
-        pid = props["place_id"]
-        t = types.get(props["event_type"])
-        if t is None:
-            t = types[props["event_type"]] = len(types)
-        g = groups.get(pid)
-        if g is None:
-            lon, lat = representative_lon_lat(feature["geometry"])
-            g = groups[pid] = [round(lat, 5), round(lon, 5), 0, props["place"], props["date_start"], props["date_end"],
-                               props["geo_precision"], {}, []]
-        g[2] += 1
-        if props["date_start"] < g[4]:
-            g[4] = props["date_start"]
-        if props["date_end"] > g[5]:
-            g[5] = props["date_end"]
-        g[7][t] = g[7].get(t, 0) + 1
-        recent = g[8]
-        if len(recent) < AGGREGATE_RECENT or props["date_start"] > recent[-1][0]:
-            recent.append((props["date_start"], t, props["summary"]))
-            recent.sort(key=lambda r: r[0], reverse=True)
-            del recent[AGGREGATE_RECENT:]
+        group = by_place.get(props["place_id"])
+        if group is None:
+            by_place[props["place_id"]] = [props]
+            geometry_of[props["place_id"]] = feature["geometry"]
+        else:
+            group.append(props)
+    types: dict[str, int] = {}
     rows = []
-    for g in groups.values():
-        by_type = sorted(g[7].items(), key=lambda kv: -kv[1])
+    for pid, group in by_place.items():
+        first = group[0]
+        lon, lat = representative_lon_lat(geometry_of[pid])
+        by_type: list[int] = []
+        for etype, n in Counter(map(_TYPE, group)).most_common():
+            t = types.get(etype)
+            if t is None:
+                t = types[etype] = len(types)
+            by_type += (t, n)
+        recent = heapq.nlargest(AGGREGATE_RECENT, group, key=_START)
         rows.append([
-            g[0], g[1], g[2], by_type[0][0], s(g[3]), s(g[4]), s(g[5]), g[6],
-            [x for kv in by_type for x in kv],
-            [[s(d), t, s(_clip(summary, SUMMARY_MAX))] for d, t, summary in g[8]],
+            round(lat, 5),
+            round(lon, 5),
+            len(group),
+            by_type[0],
+            s(first["place"]),
+            s(min(map(_START, group))),
+            s(max(map(_END, group))),
+            first["geo_precision"],
+            by_type,
+            [[s(p["date_start"]), types[p["event_type"]], s(_clip(p["summary"], SUMMARY_MAX))] for p in recent],
         ])
     return {"s": strings.items, "t": list(types), "c": [type_color(t) for t in types], "g": rows, "n": len(events)}
 

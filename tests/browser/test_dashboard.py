@@ -168,3 +168,13 @@ def test_screenshot_script_writes_a_png(tmp_path: Path) -> None:
     )
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert out.stat().st_size > 20000
+
+
+def test_play_steps_the_window(page: tuple[Any, Recorder], app_url: str) -> None:
+    pg, rec = page
+    open_app(pg, app_url + "?from=2023-07-01&to=2023-07-10")
+    pg.get_by_text("Play").click()
+    wait_until(pg, lambda: "from=2023-07-10" in pg.url, "the first step")
+    wait_until(pg, lambda: "from=2023-07-19" in pg.url, "the second step")
+    pg.get_by_text("Play").click()  # pause
+    assert only_loopback(rec) == []
