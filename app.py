@@ -297,7 +297,7 @@ def main() -> None:
     data = read_data(data_dir)
     events, facets = data.events, data.facets
     for message in data.errors:
-        st.error(message)
+        st.error(mapview.markdown_escape(message))
     read_url_once(session, st.query_params, lambda: bounds_of(events, facets))
     if session.get("_advance") and facets.date_min and facets.date_max:
         session["_advance"] = False
@@ -307,11 +307,11 @@ def main() -> None:
     st.caption("Dated, sourced events extracted from news articles: Nagorno-Karabakh, the Lachin corridor "
                "and the Karabakh ridge. Click a marker or pick a row for the details; share the link below.")
     for note in session.get("_url_notes") or []:
-        st.warning(note, icon="🔗")
+        st.warning(mapview.markdown_escape(note), icon="🔗")
 
     sidebar(facets)
     if not events:
-        st.info(f"No events yet in {data_dir}. Add an article on the 'Add an article' page, or run "
+        st.info(f"No events yet in {mapview.markdown_escape(data_dir)}. Add an article on the 'Add an article' page, or run "
                 "`python -m geo ingest` on a text file.")
 
     lo, hi = facets.date_min, facets.date_max

@@ -74,6 +74,15 @@ def esc(text: object) -> str:
     return html.escape("" if text is None else str(text), quote=True)
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~$&:])")
+
+
+def markdown_escape(text: object) -> str:
+    """*text* with every Markdown and HTML-significant character backslash-escaped, for
+    Streamlit calls that render Markdown (st.warning, st.error): shown as written, never a link."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", "" if text is None else str(text)).replace("\n", "  \n")
+
+
 _SAFE_URL = re.compile(r"https?://[^\s\"'<>`]+", re.IGNORECASE)
 
 

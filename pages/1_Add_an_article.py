@@ -33,12 +33,13 @@ def uploaded_text(upload: Any) -> str | None:
     """The text of an uploaded .txt (UTF-8), or None with an error shown."""
     raw = upload.getvalue()
     if len(raw) > MAX_UPLOAD_BYTES:
-        st.error(f"{upload.name} is larger than 5 MB; upload only the article.")
+        st.error(f"{mapview.markdown_escape(upload.name)} is larger than 5 MB; upload only the article.")
         return None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        st.error(f"{upload.name} is not UTF-8 text (byte {err.start}); save it as UTF-8 and upload it again.")
+        st.error(f"{mapview.markdown_escape(upload.name)} is not UTF-8 text (byte {err.start}); save it as UTF-8 "
+                 "and upload it again.")
         return None
 
 
@@ -68,7 +69,7 @@ def main() -> None:
     st.title("Add an article")
     pipeline = load_pipeline()
     data_dir = store.default_data_dir()
-    st.caption(f"Saved articles go to {data_dir} (events.geojson, places.geojson, articles/).")
+    st.caption(f"Saved articles go to {mapview.markdown_escape(data_dir)} (events.geojson, places.geojson, articles/).")
 
     upload = st.file_uploader("Upload a .txt file", type=["txt"], key="art_upload")
     text = st.text_area("…or paste the article's text", height=240, key="art_text")
@@ -93,7 +94,7 @@ def main() -> None:
             )
         except GeoError as err:
             st.session_state["art_fc"] = None
-            st.error(f"The article cannot be read: {err}")
+            st.error("The article cannot be read: " + mapview.markdown_escape(err))
     preview = st.session_state.get("art_fc")
     if preview is not None and text.strip():
         features = filters.event_features(preview)
@@ -109,7 +110,7 @@ def main() -> None:
                 report = ingest_text(text, data_dir=data_dir, published=published, title=title, url=url, outlet=outlet)
             except GeoError as err:
                 status.update(label="Not saved", state="error")
-                st.error(f"The article was not saved: {err}")
+                st.error("The article was not saved: " + mapview.markdown_escape(err))
                 return
             status.text(report.summary())
             status.update(label="Saved" if report.ok else "Not saved", state="complete" if report.ok else "error")
@@ -123,7 +124,8 @@ def main() -> None:
             except StreamlitAPIException:  # the page run on its own (tests): no navigation
                 st.caption("Open the dashboard from the sidebar.")
         else:
-            st.error("The article was not saved: " + "; ".join(r.message for r in report.failed if r.message))
+            st.error("The article was not saved: "
+                     + mapview.markdown_escape("; ".join(r.message for r in report.failed if r.message)))
 
 
 main()

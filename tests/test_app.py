@@ -79,7 +79,7 @@ def test_broken_file_is_an_error_not_a_crash(sample_dir: Path) -> None:
     (sample_dir / "events.geojson").write_text('{"type": "FeatureCollection", "features": [{"type": "Feature"}]}')
     at = app()
     assert not at.exception
-    assert any("events could not be read" in e.value and "events.geojson" in e.value for e in at.error)
+    assert any("events could not be read" in e.value and "events\\.geojson" in e.value for e in at.error)
     assert shown(at) == (0, 0)
 
 
@@ -162,7 +162,7 @@ def test_bad_params_give_notes(sample_dir: Path) -> None:
     at = app({"from": "yesterday", "zoom": "99", "type": "Battles|Nope", "q": "x" * 10_000, "event": "missing"})
     assert not at.exception
     notes = " ".join(w.value for w in at.warning)
-    for fragment in ("not a date", "outside 1..18", "'Nope' is not in the data", "10,000 characters", "event 'missing'"):
+    for fragment in ("not a date", "outside 1\\.\\.18", "'Nope' is not in the data", "10,000 characters", "event 'missing'"):
         assert fragment in notes
     assert at.multiselect(key="f_types").value == ["Battles"]
     assert shown(at) == (4, 14)
@@ -243,3 +243,10 @@ def test_runs_on_the_bundled_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert not at.error
     n, total = shown(at)
     assert n == total
+
+
+def test_notes_show_link_text_as_written(sample_dir: Path) -> None:
+    at = app({"place": "[click me](https://evil.example/)"})
+    assert not at.exception
+    notes = [w.value for w in at.warning]
+    assert any("\\[click me\\]\\(https\\:" in n for n in notes), notes

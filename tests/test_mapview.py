@@ -222,3 +222,17 @@ def test_many_events_are_grouped_by_place(collections: tuple[dict[str, Any], dic
     assert "window.geoEv.buildAggregate(" in html
     for text in HOSTILE:
         assert text not in html
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[click](javascript:alert(1))", "\\[click\\]\\(javascript\\:alert\\(1\\)\\)"),
+        ("<b>x</b>", "\\<b\\>x\\</b\\>"),
+        ("**bold** a_b `code`", "\\*\\*bold\\*\\* a\\_b \\`code\\`"),
+        ("plain words", "plain words"),
+        (None, ""),
+    ],
+)
+def test_markdown_escape(text: object, expected: str) -> None:
+    assert mapview.markdown_escape(text) == expected
