@@ -11,6 +11,7 @@ iframe, served from ``<app>/component/streamlit_folium.st_folium/index.html``; h
 from __future__ import annotations
 
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,11 +84,18 @@ def install_vendor(app_dir: str | Path) -> Path:
         marker = dst / ".complete"
         if marker.exists():
             continue
-        tmp = vendor / f".{package}.tmp"
-        shutil.rmtree(tmp, ignore_errors=True)
+        vendor.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{package}.", dir=vendor)) / package
         shutil.copytree(src, tmp, ignore=shutil.ignore_patterns("*.map", "*.esm.js", "*-src.js"))
         (tmp / ".complete").write_text("copied from the installed XStatic package\n")
-        shutil.rmtree(dst, ignore_errors=True)
-        tmp.replace(dst)
+        try:
+            if not marker.exists():  # another process may have finished first
+                shutil.rmtree(dst, ignore_errors=True)
+                tmp.replace(dst)
+        except OSError:
+            if not marker.exists():
+                raise
+        finally:
+            shutil.rmtree(tmp.parent, ignore_errors=True)
     return vendor
 
