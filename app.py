@@ -194,9 +194,10 @@ def on_step(lo: dt.date, hi: dt.date) -> None:
 
 
 def on_filters_changed() -> None:
-    """A filter changed: forget the selection's map centre so the map fits the new events."""
+    """A filter changed: forget the link's map centre (the map fits the new events) and its notes."""
     st.session_state["map_center"] = None
     st.session_state["map_zoom"] = None
+    st.session_state["_url_notes"] = []
 
 
 # ---------------------------------------------------------------- drawing
