@@ -345,6 +345,7 @@ BUNDLED_COLD = "AppTest: bundled data, first run, cold process"
 BR_MARKERS = "Chromium: markers on screen"
 BR_MARKERS_COLD = "Chromium: markers, cold server (1 run)"
 BR_SLIDER = "Chromium: markers after slider change"
+BR_FLOOR = "Chromium: floor, a one-line Streamlit app"
 RSS = "streamlit server peak RSS"
 EXTRACT = "extract_events, 2 KB articles"
 GAZ = "gazetteer cold load (fresh process)"
@@ -365,7 +366,7 @@ TARGETS: dict[tuple[str, int | None], tuple[str, float]] = {
     (EXTRACT, None): (">=", 20.0),
 }
 FIGURE_ORDER = (
-    MAP_S, MAP_B, BASE_S, BASE_B, RATIO, APP_FIRST, APP_SLIDER, BR_MARKERS_COLD, BR_MARKERS,
+    MAP_S, MAP_B, BASE_S, BASE_B, RATIO, APP_FIRST, APP_SLIDER, BR_FLOOR, BR_MARKERS_COLD, BR_MARKERS,
     BR_SLIDER, RSS, BUNDLED_COLD, EXTRACT, GAZ, GEOCODE_GAZ, GEOCODE,
 )
 
@@ -790,6 +791,38 @@ def bench_browser(
     ]
 
 
+FLOOR_APP = 'import streamlit as st\n\nst.write("ready")\n'
+
+
+def bench_browser_floor(repeat: int) -> list[Row]:
+    """What any Streamlit page costs here: seconds from ``page.goto`` until a one-line app's
+    text is visible, in a new browser context on a warm server. The map figures sit on this."""
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        return [Row(BR_FLOOR, None, None, "s", "not run: no chromium on PATH")]
+    from playwright.sync_api import sync_playwright
+
+    times: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="geo-bench-floor-") as tmp:
+        app = Path(tmp) / "floor_app.py"
+        app.write_text(FLOOR_APP, encoding="utf-8")
+        with streamlit_server(Path(tmp), app_path=app) as (url, _pid), sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            try:
+                for i in range(max(1, repeat) + 1):
+                    context = browser.new_context(viewport={"width": 1400, "height": 900})
+                    page = context.new_page()
+                    t0 = time.perf_counter()
+                    page.goto(url)
+                    page.get_by_text("ready", exact=True).wait_for(state="visible", timeout=120_000)
+                    if i > 0:  # the first session warms the server
+                        times.append(time.perf_counter() - t0)
+                    context.close()
+            finally:
+                browser.close()
+    return [Row(BR_FLOOR, None, statistics.median(times), "s", "new session, server warm; no map, no data")]
+
+
 # ---------------------------------------------------------------------------------------------
 # The pipeline
 # ---------------------------------------------------------------------------------------------
@@ -947,6 +980,9 @@ def run_bench(
             if browser:
                 log(f"[{size:,} events] Chromium")
                 _guard(rows, BR_MARKERS, size, "s", bench_browser, data_dir, size, repeat)
+    if browser:
+        log("Chromium floor")
+        _guard(rows, BR_FLOOR, None, "s", bench_browser_floor, repeat)
     if apptest:
         log("bundled data, cold process")
         _guard(rows, BUNDLED_COLD, None, "s", bench_bundled_cold, repeat)
