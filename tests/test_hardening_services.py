@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
 import struct
+import subprocess
 import sys
 import threading
 from collections.abc import Iterator

@@ -298,7 +298,8 @@ def test_gazetteer_lookup_any_name(gazetteer: Any, name: str, kind: str | None) 
         return
     assert (best is None) == (not found)
     for place in found:
-        place.lon_lat  # every candidate has a point to pin
+        lon, lat = place.lon_lat  # every candidate has a point to pin
+        assert -180 <= lon <= 180 and -90 <= lat <= 90
 
 
 @SETTINGS

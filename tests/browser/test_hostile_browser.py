@@ -230,7 +230,7 @@ def test_dashboard_map_popups_tooltips_table(watched: Watch, hostile_url: str) -
             continue
         watched.surfaces += 2
         popup = frame.locator(".ev-popup")
-        _wait(page, lambda: popup.count() > 0, "a popup", 10000)
+        _wait(page, lambda popup=popup: popup.count() > 0, "a popup", 10000)
         opened += 1
         assert popup.locator("script, img, svg, iframe, details").count() == 0
         assert popup.locator('a[href^="javascript"], a[href^="data:"]').count() == 0
@@ -271,7 +271,8 @@ def test_details_panel_of_every_hostile_event(watched: Watch, hostile_url: str, 
         page.get_by_text("Selected event").wait_for(timeout=60000)
         watched.surfaces += 3  # the details panel, the selected popup, the table
         main = page.locator('[data-testid="stMain"]')
-        _wait(page, lambda: main.get_by_text("window.__xss", exact=False).count() > 0, "the payload shown as text")
+        _wait(page, lambda main=main: main.get_by_text("window.__xss", exact=False).count() > 0,
+              "the payload shown as text")
         assert main.locator('a[href^="javascript"], a[href^="data:"]').count() == 0
     _finish(watched)
 
