@@ -335,11 +335,8 @@ def main() -> None:
     else:
         counts += " (grouped by place on the map)"
     st.markdown(counts)
-    if lo and hi and events:
-        window = session.get("f_window") or (lo, hi)
-        freq = filters.choose_freq(lo, hi)
-        rows = timeline_rows(data.events_key, view.replace(selected_id=None, lat=None, lon=None, zoom=None), freq)
-        st.altair_chart(timeline_chart(rows, freq, facets, window), width="stretch")
+    # The chart sits above the map but is drawn after it, so the map reaches the browser first.
+    chart_box = st.container()
 
     selected = filters.find_feature(shown, view.selected_id)
     base, _control = mapview.build_base_map(None, ViewState(basemap=view.basemap), basemap_name=view.basemap,
@@ -362,6 +359,12 @@ def main() -> None:
         center=center,
         zoom=view.zoom or (11 if selected is not None else None),
     )
+    if lo and hi and events:
+        window = session.get("f_window") or (lo, hi)
+        freq = filters.choose_freq(lo, hi)
+        rows = timeline_rows(data.events_key, view.replace(selected_id=None, lat=None, lon=None, zoom=None), freq)
+        chart_box.altair_chart(timeline_chart(rows, freq, facets, window), width="stretch")
+
     clicked = (result or {}).get("last_object_clicked")
     if clicked and clicked != session.get("_last_click"):
         session["_last_click"] = clicked
