@@ -47,15 +47,18 @@ def file_stamp(path: Path) -> tuple[int, int]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def load_collection(path: str, stamp: tuple[int, int]) -> dict[str, Any]:
-    """A validated FeatureCollection (read-only, shared; re-read when *stamp* changes)."""
-    return store.read_collection(path)
+def load_collection(path: str, stamp: tuple[int, int]) -> tuple[dict[str, Any], list[str]]:
+    """The valid features of *path* and a message per feature left out (read-only, shared;
+    re-read when *stamp* changes). The key ``""`` is no file: an empty collection."""
+    if not path:
+        return store.feature_collection([]), []
+    return store.read_readable(path)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def load_events(path: str, stamp: tuple[int, int]) -> tuple[list[dict[str, Any]], filters.Facets, mapview.Extent]:
     """The event features of *path*, their facets and their extent on the map."""
-    events = filters.event_features(load_collection(path, stamp))
+    events = filters.event_features(load_collection(path, stamp)[0])
     # The data is read-only from here on: keep the cyclic garbage collector from walking it
     # on every rerun (a full collection over 100,000 features costs about a second).
     gc.freeze()
@@ -73,7 +76,7 @@ def timeline_rows(events_key: tuple[str, tuple[int, int]], view: ViewState, freq
 @st.cache_resource(show_spinner=False, max_entries=4)
 def place_layer(places_key: tuple[str, tuple[int, int]], events_key: tuple[str, tuple[int, int]]) -> dict[str, Any]:
     """The places to draw (from places.geojson, else from the events), slimmed for the map."""
-    places = load_collection(*places_key)
+    places = load_collection(*places_key)[0]
     events = load_events(*events_key)[0]
     return mapview.place_layers_data(places, events)
 
@@ -113,6 +116,14 @@ def read_data(data_dir: Path) -> Data:
         data.errors.append(f"The places could not be read ({type(err).__name__}): {err}")
         with contextlib.suppress(GeoError):
             data.place_data = place_layer(("", (0, 0)), events_key)
+    for what, key in (("events", events_key), ("places", places_key)):  # a file read but for some features
+        with contextlib.suppress(GeoError):
+            problems = load_collection(*key)[1]
+            if problems:
+                data.errors.append(
+                    f"The {what} could not be read in full ({len(problems):,} feature(s) left out, the rest is "
+                    "shown): " + "; ".join(problems[:10]) + ("; ..." if len(problems) > 10 else "")
+                )
     return data
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from geo.errors import StoreError, ValidationError
-from geo.model import feature_collection, validate_collection
+from geo.model import feature_collection, validate_collection, validate_feature
 
 EVENTS_FILE = "events.geojson"
 PLACES_FILE = "places.geojson"
@@ -53,6 +53,43 @@ def read_collection(path: str | os.PathLike[str], *, missing_ok: bool = True) ->
             f"{path}: not valid JSON ({err}); fix or restore the file, it will not be overwritten"
         ) from err
     return validate_collection(obj, source=str(path))
+
+
+def read_readable(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[str]]:
+    """What can be shown of the collection at *path*: its valid features, and one message per
+    feature left out (file and feature index named; a repeated id keeps the first feature).
+
+    For readers that show data (the dashboard). A file that is not a FeatureCollection at all
+    raises like :func:`read_collection`; writers use :func:`read_collection`, which refuses the
+    whole file, so a file with a bad feature is never rewritten without it.
+    """
+    try:
+        return read_collection(path), []
+    except ValidationError as err:
+        whole = err
+    if isinstance(whole.__cause__, (ValueError, RecursionError)):
+        raise whole  # not JSON: nothing to show
+    obj = json.loads(Path(path).read_bytes().decode("utf-8"))
+    if not isinstance(obj, Mapping) or obj.get("type") != "FeatureCollection" or not isinstance(obj.get("features"), list):
+        raise whole
+    features: list[Any] = []
+    problems: list[str] = []
+    seen: set[Any] = set()
+    for i, feature in enumerate(obj["features"]):
+        where = f"{path}: feature {i}"
+        try:
+            validate_feature(feature, where)
+        except ValidationError as err:
+            problems.append(str(err))
+            continue
+        fid = feature.get("id")
+        if fid is not None and fid in seen:
+            problems.append(f"{where}: duplicate id {fid!r}; the first feature with it is shown")
+            continue
+        if fid is not None:
+            seen.add(fid)
+        features.append(feature)
+    return {**obj, "features": features}, problems
 
 
 def write_collection(path: str | os.PathLike[str], collection: Mapping[str, Any]) -> None:
