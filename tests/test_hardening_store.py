@@ -404,3 +404,75 @@ def test_broken_gazetteer_file_clear_error(tmp_path: Path, content: bytes) -> No
     for err in errors:
         assert isinstance(err, GeoError), err
         assert str(path) in str(err), f"error does not name the file: {err}"
+
+
+# -- the app over broken data ------------------------------------------------------------------
+
+
+def _app_run(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    if not (ROOT / "app.py").exists():
+        pytest.skip("app.py is not there yet")
+    import streamlit as st_
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("GEO_DATA_DIR", str(data_dir))
+    st_.cache_data.clear()
+    st_.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    return at
+
+
+def _shown_count(at: Any) -> int:
+    import re
+
+    for md in at.markdown:
+        m = re.search(r"\*\*([\d,]+)\*\* of \*\*([\d,]+)\*\* event-places shown", str(md.value))
+        if m:
+            return int(m.group(1).replace(",", ""))
+    return 0
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [(n, c) for n, c, _ in BROKEN_FILES if n in ("truncated-17", "binary", "deep-nesting", "null")],
+)
+def test_app_with_unreadable_events_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, content: bytes) -> None:
+    """The app says which file is broken and how, draws what else it can, and writes nothing."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / store.EVENTS_FILE).write_bytes(content)
+    (data / store.PLACES_FILE).write_text(json.dumps(SAMPLE_PLACES))
+    at = _app_run(data, monkeypatch)
+    record("broken data", corrupted=int((data / store.EVENTS_FILE).read_bytes() != content))
+    assert not at.exception, [e.value for e in at.exception]
+    errors = " ".join(str(e.value) for e in at.error).replace("\\", "")  # Markdown-escaped
+    assert store.EVENTS_FILE in errors, errors
+    # the places file is fine: no error about it (the map still draws its places)
+    assert "places could not be read" not in errors and "Is a directory" not in errors, errors
+    assert (data / store.EVENTS_FILE).read_bytes() == content
+
+
+def test_app_shows_the_good_features_of_a_file_with_bad_ones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One bad feature (out-of-range latitude) and one duplicate among good ones: the app names
+    them (file and feature index) and still shows the good events."""
+    features = copy.deepcopy(SAMPLE_EVENTS["features"])
+    good = len(features)
+    bad = copy.deepcopy(features[0])
+    bad["id"] = "bad-1@x"
+    bad["geometry"] = {"type": "Point", "coordinates": [46.7, 139.8]}
+    features.insert(3, bad)
+    features.append(copy.deepcopy(features[1]))  # a duplicate id
+    data = tmp_path / "data"
+    data.mkdir()
+    content = json.dumps({"type": "FeatureCollection", "features": features}).encode()
+    (data / store.EVENTS_FILE).write_bytes(content)
+    at = _app_run(data, monkeypatch)
+    errors = (" ".join(str(e.value) for e in at.error) + " ".join(str(e.value) for e in at.warning)).replace("\\", "")
+    shown = _shown_count(at)
+    record("broken data", lost=max(0, good - shown), corrupted=int((data / store.EVENTS_FILE).read_bytes() != content))
+    assert not at.exception, [e.value for e in at.exception]
+    assert "feature 3" in errors and "139.8" in errors, errors
+    assert f"feature {len(features) - 1}" in errors and "duplicate" in errors, errors
+    assert shown == good, f"the app shows {shown} of the {good} good events"
+    assert (data / store.EVENTS_FILE).read_bytes() == content
