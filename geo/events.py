@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Any
 
@@ -182,17 +183,31 @@ def fatalities_in(sentence: str) -> int | None:
     return int(first) if first.isdigit() else _NUM_WORDS.get(first)
 
 
+# Lines are looked for this far around a sentence: a longer line is no headline, and a text of
+# very long lines is not scanned from its start for every sentence (quadratic).
+_LINE_REACH = 2000
+# Dates this far before a paragraph are still offered to it (an expression spanning its start).
+_DATE_REACH = 500
+
+
 def _is_headline(text: str, start: int, end: int) -> bool:
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
+    lo, hi = max(0, start - _LINE_REACH), min(len(text), end + _LINE_REACH)
+    before, line_end = text.rfind("\n", lo, start), text.find("\n", end, hi)
+    if (before == -1 and lo > 0) or (line_end == -1 and hi < len(text)):
+        return False
+    line_start = before + 1
     line = text[line_start: line_end if line_end != -1 else len(text)].strip()
     return not re.search(r"[.!?:][\"”’)]*$", line) and len(line.split()) <= 25
 
 
-def _paragraph_of(text: str, pos: int) -> tuple[int, int]:
-    a = text.rfind("\n\n", 0, pos)
-    b = text.find("\n\n", pos)
-    return (0 if a == -1 else a + 2), (len(text) if b == -1 else b)
+def _paragraph_of(text: str, pos: int, breaks: list[int] | None = None) -> tuple[int, int]:
+    """The paragraph around *pos*; *breaks* (every index of ``"\n\n"``, sorted) saves a scan."""
+    if breaks is None:
+        a = text.rfind("\n\n", 0, pos)
+        b = text.find("\n\n", pos)
+        return (0 if a == -1 else a + 2), (len(text) if b == -1 else b)
+    i, j = bisect_right(breaks, pos - 2) - 1, bisect_left(breaks, pos)
+    return (0 if i < 0 else breaks[i] + 2), (len(text) if j == len(breaks) else breaks[j])
 
 
 def _choose_date(
@@ -254,6 +269,19 @@ def find_events(
     if mentions is None:
         mentions = find_mentions(text, gazetteer=gazetteer, geocoder=geocoder)
     dates = find_dates(text, pub)
+    # indexes, so that each sentence looks only at its own mentions and its paragraph's dates
+    # (not at all of them: quadratic in a long article)
+    breaks = [m.start() for m in re.finditer(r"(?=\n\n)", text)]
+    m_starts = [m.start for m in mentions]
+    m_sorted = all(a <= b for a, b in zip(m_starts, m_starts[1:], strict=False))
+    d_starts = [d.start_char for d in dates]
+    d_sorted = all(a <= b for a, b in zip(d_starts, d_starts[1:], strict=False))
+
+    def para_dates(para: tuple[int, int]) -> list[ResolvedDate]:
+        if not d_sorted:
+            return dates
+        return dates[bisect_left(d_starts, para[0] - _DATE_REACH): bisect_left(d_starts, para[1])]
+
     events: list[Event] = []
     last_places: tuple[int, list[Mention]] | None = None
     waiting: list[tuple[int, int, tuple[str, str]]] = []  # typed sentences still without a place
@@ -262,12 +290,15 @@ def find_events(
             continue
         sentence = text[s:e]
         typed = classify(sentence)
-        para = _paragraph_of(text, s)
-        places = _event_places([m for m in mentions if s <= m.start < e])
-        waiting = [w for w in waiting if _paragraph_of(text, w[0])[0] == para[0]]
+        para = _paragraph_of(text, s, breaks)
+        if m_sorted:
+            places = _event_places(mentions[bisect_left(m_starts, s): bisect_left(m_starts, e)])
+        else:
+            places = _event_places([m for m in mentions if s <= m.start < e])
+        waiting = [w for w in waiting if _paragraph_of(text, w[0], breaks)[0] == para[0]]
         if places:
             for ws, we, wtyped in waiting:  # "... counted two dozen blasts. They hit Stepanakert."
-                events += _make_events(text, ws, we, wtyped, places, dates, para, pub)
+                events += _make_events(text, ws, we, wtyped, places, para_dates(para), para, pub)
             waiting = []
         if typed is None:
             if places:
@@ -279,7 +310,7 @@ def find_events(
             waiting.append((s, e, typed))
             continue
         last_places = (para[0], places)
-        events += _make_events(text, s, e, typed, places, dates, para, pub)
+        events += _make_events(text, s, e, typed, places, para_dates(para), para, pub)
     events.sort(key=lambda ev: ev.start)
     # ACLED's unit is one event type, on one day, at one place: a later sentence that only
     # restates an earlier event (same type, dates and places) is not a new event

@@ -28,8 +28,10 @@ from __future__ import annotations
 import re
 import unicodedata
 import weakref
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from itertools import accumulate
 from typing import Any, Protocol
 
 from geo.articles import sentences
@@ -416,7 +418,9 @@ def fuzzy_lookup(gz: Gazetteer, name: str) -> list[Place]:
 
 def _fuzzy_spans(text: str, gz: Gazetteer, taken: list[_Span]) -> list[_Span]:
     """Capitalised words no finder took that are one letter away from a place of the region."""
-    covered = [(s.start, s.end) for s in taken]
+    covered = sorted((s.start, s.end) for s in taken)
+    covered_starts = [a for a, _ in covered]
+    covered_reach = list(accumulate((b for _, b in covered), max))  # furthest end so far
     out = []
     for start, end, key in tokens(text):
         word = text[start:end]
@@ -425,7 +429,8 @@ def _fuzzy_spans(text: str, gz: Gazetteer, taken: list[_Span]) -> list[_Span]:
         # a run of capitalised words is a name of something else ("Sabina Mammadli")
         if re.search(r"[A-Z][\w-]*\s+$", text[max(0, start - 30):start]) or re.match(r"\s+[A-Z]", text[end:end + 3]):
             continue
-        if any(a <= start < b for a, b in covered):
+        i = bisect_right(covered_starts, start) - 1  # a taken span starts at or before this word
+        if i >= 0 and covered_reach[i] > start:
             continue
         found = fuzzy_lookup(gz, word)
         if not found:
@@ -442,6 +447,8 @@ def find_mentions(
     """Every place name in *text* with its role and resolved place, in text order."""
     gz = gazetteer if gazetteer is not None else load_gazetteer()
     sents = sentences(text)
+    ordered = all(a[1] <= b[0] for a, b in zip(sents, sents[1:], strict=False))  # sorted, not overlapping
+    sent_starts = [a for a, _ in sents] if ordered else None
     hits = gz.scan(text)
     spans: list[_Span] = []
     for h in hits:
@@ -470,7 +477,7 @@ def find_mentions(
     located: list[tuple[int, Place]] = []
     pending: list[tuple[_Span, int]] = []
     for span in spans:
-        sent_start, sent_end = _sentence_of(sents, span.start, len(text))
+        sent_start, sent_end = _sentence_of(sents, span.start, len(text), sent_starts)
         line_start = text.rfind("\n", 0, span.start) + 1
         line_end = text.find("\n", span.start)
         line = text[line_start: line_end if line_end != -1 else len(text)]
@@ -537,7 +544,13 @@ def _anchor_for(
     return (later[0], False) if later else None
 
 
-def _sentence_of(sents: list[tuple[int, int]], pos: int, n: int) -> tuple[int, int]:
+def _sentence_of(sents: list[tuple[int, int]], pos: int, n: int, starts: list[int] | None = None) -> tuple[int, int]:
+    """The sentence holding *pos*; *starts* (the sentences' starts, sorted) saves a scan."""
+    if starts is not None:
+        i = bisect_right(starts, pos) - 1
+        if i >= 0 and pos < sents[i][1]:
+            return sents[i]
+        return max(0, pos - 100), min(n, pos + 100)
     for a, b in sents:
         if a <= pos < b:
             return a, b
