@@ -138,7 +138,8 @@ def bounds_of(events: Sequence[dict[str, Any]], facets: filters.Facets) -> share
         event_types=frozenset(t for t, _ in facets.event_types),
         actors=frozenset(a for a, _ in facets.actors),
         places=frozenset(p for p, _ in facets.places),
-        ids=frozenset(str(f.get("id")) for f in events),
+        # a link may name a feature (event at a place) or an event (its first place is shown)
+        ids=frozenset(str(f.get("id")) for f in events) | {f["properties"]["event_id"] for f in events},
     )
 
 

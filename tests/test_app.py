@@ -250,3 +250,9 @@ def test_notes_show_link_text_as_written(sample_dir: Path) -> None:
     assert not at.exception
     notes = [w.value for w in at.warning]
     assert any("\\[click me\\]\\(https\\:" in n for n in notes), notes
+
+
+def test_link_may_name_an_event_id(sample_dir: Path) -> None:
+    at = app({"event": "2b2b2b2b2b2b2b2b-1"})
+    assert not at.exception and not at.warning
+    assert "The Lachin corridor was blocked for weeks." in [t.value for t in at.text]
