@@ -186,8 +186,6 @@ def fatalities_in(sentence: str) -> int | None:
 # Lines are looked for this far around a sentence: a longer line is no headline, and a text of
 # very long lines is not scanned from its start for every sentence (quadratic).
 _LINE_REACH = 2000
-# Dates this far before a paragraph are still offered to it (an expression spanning its start).
-_DATE_REACH = 500
 
 
 def _is_headline(text: str, start: int, end: int) -> bool:
@@ -277,10 +275,24 @@ def find_events(
     d_starts = [d.start_char for d in dates]
     d_sorted = all(a <= b for a, b in zip(d_starts, d_starts[1:], strict=False))
 
-    def para_dates(para: tuple[int, int]) -> list[ResolvedDate]:
-        if not d_sorted:
+    fine = [d for d in dates if d.kind not in ("anchor", "year")]  # what _choose_date takes around a sentence
+    f_starts, f_ends = [d.start_char for d in fine], [d.end_char for d in fine]
+    f_sorted = all(a <= b for a, b in zip(f_ends, f_ends[1:], strict=False))
+
+    def sentence_dates(s: int, e: int, para: tuple[int, int]) -> list[ResolvedDate]:
+        """The dates _make_events can pick for the sentence [s, e) of *para*: its own, the last
+        one before it and the first one after it in the paragraph (what it would pick from all
+        of them, found by bisection instead of a scan of all of them)."""
+        if not (d_sorted and f_sorted):
             return dates
-        return dates[bisect_left(d_starts, para[0] - _DATE_REACH): bisect_left(d_starts, para[1])]
+        picked = dates[bisect_left(d_starts, s): bisect_left(d_starts, e)]
+        i = bisect_right(f_ends, s) - 1
+        if i >= 0 and f_ends[i] >= para[0]:
+            picked = [fine[i], *picked]
+        j = bisect_left(f_starts, e)
+        if j < len(fine) and f_starts[j] < para[1]:
+            picked = [*picked, fine[j]]
+        return picked
 
     events: list[Event] = []
     last_places: tuple[int, list[Mention]] | None = None
@@ -298,7 +310,7 @@ def find_events(
         waiting = [w for w in waiting if _paragraph_of(text, w[0], breaks)[0] == para[0]]
         if places:
             for ws, we, wtyped in waiting:  # "... counted two dozen blasts. They hit Stepanakert."
-                events += _make_events(text, ws, we, wtyped, places, para_dates(para), para, pub)
+                events += _make_events(text, ws, we, wtyped, places, sentence_dates(ws, we, para), para, pub)
             waiting = []
         if typed is None:
             if places:
@@ -310,7 +322,7 @@ def find_events(
             waiting.append((s, e, typed))
             continue
         last_places = (para[0], places)
-        events += _make_events(text, s, e, typed, places, para_dates(para), para, pub)
+        events += _make_events(text, s, e, typed, places, sentence_dates(s, e, para), para, pub)
     events.sort(key=lambda ev: ev.start)
     # ACLED's unit is one event type, on one day, at one place: a later sentence that only
     # restates an earlier event (same type, dates and places) is not a new event
