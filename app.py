@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import altair as alt
-import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -228,8 +226,12 @@ def sidebar(facets: filters.Facets) -> None:
     sb.radio("Basemap", list(BASEMAP_LABELS), format_func=BASEMAP_LABELS.__getitem__, key="f_basemap")
 
 
-def timeline_chart(rows: list[dict[str, Any]], freq: str, facets: filters.Facets, window: tuple[dt.date, dt.date]) -> alt.LayerChart:
-    """Events per day or week by type, with the date window shaded."""
+def timeline_chart(rows: list[dict[str, Any]], freq: str, facets: filters.Facets, window: tuple[dt.date, dt.date]) -> Any:
+    """Events per day or week by type, with the date window shaded (an Altair layer chart)."""
+    # Imported here: the map is sent to the browser before these two heavy imports happen.
+    import altair as alt
+    import pandas as pd
+
     frame = pd.DataFrame(rows, columns=["period", "event_type", "count"])
     frame["period"] = pd.to_datetime(frame["period"])
     types = [t for t, _ in facets.event_types]
@@ -283,6 +285,8 @@ def downloads(features: Sequence[dict[str, Any]]) -> None:
         return json.dumps({"type": "FeatureCollection", "features": list(features)}, ensure_ascii=False).encode()
 
     def as_csv() -> bytes:
+        import pandas as pd
+
         buf = io.StringIO()
         pd.DataFrame(filters.acled_rows(features), columns=list(filters.ACLED_COLUMNS)).to_csv(buf, index=False)
         return buf.getvalue().encode()
@@ -386,6 +390,8 @@ def main() -> None:
             st.rerun()
 
     rows = filters.acled_rows(shown[:TABLE_MAX_ROWS])
+    import pandas as pd  # after the map is sent (see timeline_chart)
+
     table = pd.DataFrame(rows, columns=list(filters.ACLED_COLUMNS))
     ids = [str(f.get("id")) for f in shown[:TABLE_MAX_ROWS]]
     left, right = st.columns([3, 2])
