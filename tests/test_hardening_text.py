@@ -108,6 +108,11 @@ def _hostile_articles() -> list[tuple[str, dict[str, Any]]]:
         ("surrogates-in-metadata", {"text": BASE, "title": "\ud800", "url": "https://x.org/\udfff", "outlet": "\udc00"}),
         ("nul-heavy", {"text": "\x00" * 10_000 + BASE}),
         ("10-mb", {"text": (BASE + "\n") * (10 * 1024 * 1024 // len(BASE))}),
+        # long but under the 5 MB limit: extraction must stay linear (it was quadratic: minutes)
+        ("long-article-paragraphs", {"text": BASE * 1500}),
+        ("long-article-one-line", {"text": BASE.replace("\n", " ") * 1000}),
+        ("long-hyphenated-word", {"text": BASE + "the village of " + "Aa-Bb-" * 3000 + "\n"}),
+        ("long-list-of-names", {"text": BASE + "the heights of " + ", ".join(["Aaa Bbb"] * 2000) + "\n"}),
         ("published-garbage", {"text": BASE, "published": "yesterday <script>"}),
         ("published-far-future", {"text": BASE, "published": "9999-12-31"}),
         ("published-year-one", {"text": BASE, "published": "0001-01-01"}),
