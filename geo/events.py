@@ -31,9 +31,10 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Any
 
+from geo.articles import MAX_BYTES, normalise_text, sentences
 from geo.articles import article_id as make_article_id
-from geo.articles import normalise_text, sentences
 from geo.dates import ResolvedDate, find_dates, parse_published
+from geo.errors import ArticleError
 from geo.gazetteer import Gazetteer
 from geo.model import feature_collection, validate_collection
 from geo.places import Geocoder, Mention, find_mentions
@@ -440,6 +441,12 @@ def extract_events(
     """A validated FeatureCollection of the ``event`` features of *text* (*mentions*: the
     place mentions of the normalised text, if already found)."""
     pub = parse_published(published)
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_BYTES:  # the limit ingest applies, for every caller (the app's preview too)
+        raise ArticleError(
+            f"the article is {size / 1e6:.1f} MB, more than the {MAX_BYTES // (1024 * 1024)} MB limit for one "
+            "article; pass only the article's text"
+        )
     text = normalise_text(text)
     events = find_events(text, published=pub, geocoder=geocoder, gazetteer=gazetteer, mentions=mentions)
     source = {"title": title, "url": url, "outlet": outlet, "published": pub.isoformat()}
