@@ -354,3 +354,14 @@ def test_cli_and_app_ingest_at_once(tmp_path: Path) -> None:
         for f in events["features"]
     )
     assert max(keys.values()) == 1
+
+
+def test_preview_refuses_an_oversized_article() -> None:
+    """The add-an-article preview calls extract_events directly: the 5 MB limit holds there too."""
+    from geo.errors import ArticleError
+
+    huge = (BASE + "\n") * (10 * 1024 * 1024 // len(BASE))
+    with pytest.raises(ArticleError) as info:
+        extract_events(huge, published=PUBLISHED)
+    record("hostile text")
+    assert "MB" in str(info.value)
