@@ -72,6 +72,21 @@ def timeline_rows(events_key: tuple[str, tuple[int, int]], view: ViewState, freq
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
+def swapped_positions(path: str, stamp: tuple[int, int]) -> list[str]:
+    """The events of *path* placed outside the region that would be inside it with their
+    coordinates swapped (shown where the file says, and named)."""
+    from geo.geocoding import REGION_BBOX
+    from geo.model import looks_swapped, representative_lon_lat
+
+    return [
+        f"{path}: feature {f.get('id')!r} at {list(representative_lon_lat(f['geometry']))} lies outside the region but would be "
+        "inside it with longitude and latitude swapped (positions are [lon, lat]); check the file"
+        for f in load_events(path, stamp)[0]
+        if looks_swapped(f["geometry"], REGION_BBOX)
+    ]
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
 def place_layer(places_key: tuple[str, tuple[int, int]], events_key: tuple[str, tuple[int, int]]) -> dict[str, Any]:
     """The places to draw (from places.geojson, else from the events), slimmed for the map."""
     places = load_collection(*places_key)[0]
@@ -122,6 +137,11 @@ def read_data(data_dir: Path) -> Data:
                     f"The {what} could not be read in full ({len(problems):,} feature(s) left out, the rest is "
                     "shown): " + "; ".join(problems[:10]) + ("; ..." if len(problems) > 10 else "")
                 )
+    if events_key[0]:
+        swapped = swapped_positions(*events_key)
+        if swapped:
+            data.errors.append(f"{len(swapped):,} event(s) look misplaced: " + "; ".join(swapped[:10])
+                               + ("; ..." if len(swapped) > 10 else ""))
     return data
 
 

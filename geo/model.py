@@ -273,3 +273,16 @@ def representative_lon_lat(geometry: Mapping[str, Any]) -> tuple[float, float]:
         sum(p[0] for p in pts) / len(pts),
         sum(p[1] for p in pts) / len(pts),
     )
+
+
+def looks_swapped(geometry: Mapping[str, Any], bbox: tuple[float, float, float, float]) -> bool:
+    """True if *geometry*'s representative point lies outside *bbox* (west, south, east, north)
+    but would lie inside it with longitude and latitude swapped: ``[lat, lon]`` written where
+    ``[lon, lat]`` belongs, which validation cannot catch while both numbers fit the ranges."""
+    lon, lat = representative_lon_lat(geometry)
+    west, south, east, north = bbox
+
+    def inside(x: float, y: float) -> bool:
+        return west <= x <= east and south <= y <= north
+
+    return not inside(lon, lat) and inside(lat, lon)
