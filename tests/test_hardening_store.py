@@ -476,3 +476,24 @@ def test_app_shows_the_good_features_of_a_file_with_bad_ones(tmp_path: Path, mon
     assert f"feature {len(features) - 1}" in errors and "duplicate" in errors, errors
     assert shown == good, f"the app shows {shown} of the {good} good events"
     assert (data / store.EVENTS_FILE).read_bytes() == content
+
+
+def test_app_names_swapped_coordinates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """[lat, lon] written for [lon, lat] passes validation here (46.75 is a valid latitude): the
+    app still shows the event, and says which one looks swapped."""
+    features = copy.deepcopy(SAMPLE_EVENTS["features"])
+    lon, lat = features[2]["geometry"]["coordinates"]
+    features[2]["geometry"]["coordinates"] = [lat, lon]
+    swapped_id = features[2]["id"]
+    data = tmp_path / "data"
+    data.mkdir()
+    content = json.dumps({"type": "FeatureCollection", "features": features}).encode()
+    (data / store.EVENTS_FILE).write_bytes(content)
+    at = _app_run(data, monkeypatch)
+    errors = " ".join(str(e.value) for e in at.error).replace("\\", "")
+    record("broken data", lost=max(0, len(features) - _shown_count(at)))
+    assert not at.exception, [e.value for e in at.exception]
+    assert "swapped" in errors and swapped_id in errors, errors
+    assert sum(swapped_id in e for e in errors.split("feature ")) == 1  # only that one is named
+    assert _shown_count(at) == len(features)
+    assert (data / store.EVENTS_FILE).read_bytes() == content
