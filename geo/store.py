@@ -96,8 +96,28 @@ def write_collection(path: str | os.PathLike[str], collection: Mapping[str, Any]
     """Validate *collection* and write it atomically to *path*."""
     path = Path(path)
     validated = validate_collection(collection, source=str(path))
-    text = json.dumps(validated, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+    try:
+        text = json.dumps(validated, ensure_ascii=False, indent=1, sort_keys=False, allow_nan=False) + "\n"
+    except ValueError as err:  # NaN or Infinity in a property: not JSON (RFC 8259)
+        raise ValidationError(f"{path}: {err}; NaN and Infinity cannot be stored in JSON") from err
     atomic_write_text(path, text)
+
+
+def remove_stale_temp_files(data_dir: Path) -> list[Path]:
+    """Delete the temporary files a killed writer left beside the data files.
+
+    Only the files written under :func:`locked` are considered (events, places, articles), so
+    call it while holding the lock: no other writer can be half-way through one of them.
+    """
+    patterns = [(data_dir, f".{EVENTS_FILE}.*.tmp"), (data_dir, f".{PLACES_FILE}.*.tmp"),
+                (data_dir / ARTICLES_DIR, ".*.tmp")]
+    removed = []
+    for folder, pattern in patterns:
+        for tmp in folder.glob(pattern):
+            with suppress(FileNotFoundError):
+                tmp.unlink()
+                removed.append(tmp)
+    return removed
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -132,6 +152,7 @@ def locked(data_dir: str | os.PathLike[str], timeout: float = LOCK_TIMEOUT_S) ->
     lock = FileLock(str(data_dir / LOCK_FILE), timeout=timeout)
     try:
         with lock:
+            remove_stale_temp_files(data_dir)
             yield
     except Timeout as err:
         raise StoreError(
@@ -147,17 +168,19 @@ def merge_features(
     A feature whose id is already stored replaces the stored one in place (same id, same
     content after a re-ingest, so nothing changes); features without an id are refused.
     """
+    # Keyed like the validator tells ids apart: the number 1 and the string "1" are two ids.
     merged: dict[str, dict[str, Any]] = {}
     for feature in existing:
-        merged[str(feature["id"])] = dict(feature)
+        merged[json.dumps(feature["id"])] = dict(feature)
     added = 0
     for feature in new:
         fid = feature.get("id")
         if fid is None:
             raise ValidationError(f"feature without an id cannot be stored: {feature.get('properties')!r}")
-        if str(fid) not in merged:
+        key = json.dumps(fid)
+        if key not in merged:
             added += 1
-        merged[str(fid)] = dict(feature)
+        merged[key] = dict(feature)
     return list(merged.values()), added
 
 

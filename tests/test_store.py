@@ -110,3 +110,53 @@ def test_atomic_write_gives_the_file_a_normal_mode(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert stat.S_IMODE(target.stat().st_mode) == 0o644
+
+
+def _place(fid: object, name: str = "Lachin") -> dict:
+    return {
+        "type": "Feature",
+        "id": fid,
+        "geometry": {"type": "Point", "coordinates": [46.547, 39.641]},
+        "properties": {
+            "feature_kind": "place", "place_id": "geonames:147625", "name": name, "kind": "settlement",
+            "geo_precision": 1, "uncertainty_km": 1.0, "source": "geonames:147625",
+        },
+    }
+
+
+def test_merge_tells_number_and_string_ids_apart_like_the_validator() -> None:
+    from geo.store import merge_features
+
+    merged, added = merge_features([_place(1)], [_place("1")])
+    assert added == 1
+    assert [f["id"] for f in merged] == [1, "1"]
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
+def test_nan_and_infinity_are_refused_on_write_and_old_file_kept(tmp_path: Path, bad: float) -> None:
+    from geo.errors import ValidationError
+    from geo.store import write_collection
+
+    target = tmp_path / "places.geojson"
+    write_collection(target, {"type": "FeatureCollection", "features": [_place("a")]})
+    before = target.read_bytes()
+    feature = _place("b")
+    feature["properties"]["note"] = bad
+    with pytest.raises(ValidationError, match="NaN and Infinity"):
+        write_collection(target, {"type": "FeatureCollection", "features": [feature]})
+    assert target.read_bytes() == before
+
+
+def test_lock_holder_removes_temp_files_a_killed_writer_left(tmp_path: Path) -> None:
+    from geo.store import ARTICLES_DIR, locked
+
+    (tmp_path / ARTICLES_DIR).mkdir()
+    stale = [tmp_path / ".events.geojson.abc123.tmp", tmp_path / ".places.geojson.x.tmp",
+             tmp_path / ARTICLES_DIR / ".0123456789abcdef.txt.q.tmp"]
+    for path in stale:
+        path.write_text("half a write")
+    other = tmp_path / ".geocode_cache.json.z.tmp"  # not written under the lock: left alone
+    other.write_text("someone else's")
+    with locked(tmp_path):
+        assert not any(p.exists() for p in stale)
+    assert other.exists()
