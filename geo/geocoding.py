@@ -316,6 +316,10 @@ def _location_to_place(location: Any, service: str) -> Place:
     return place
 
 
+BREAKER_FAILURES = 3
+BREAKER_COOLDOWN_S = 60.0
+
+
 class GeocoderChain:
     """Gazetteer first, then the online geocoder if one is configured; never raises for a
     failing service (see :attr:`warnings`)."""
@@ -327,6 +331,7 @@ class GeocoderChain:
         *,
         service: Callable[..., Any] | None = None,
         cache: GeocodeCache | None = None,
+        clock: Clock = time.monotonic,
     ) -> None:
         self.gazetteer = gazetteer
         self.settings = settings
@@ -334,6 +339,12 @@ class GeocoderChain:
         self.cache = cache if cache is not None else GeocodeCache(None)
         self.warnings: list[str] = []
         self.requests_sent = 0
+        # Circuit breaker: after BREAKER_FAILURES failures in a row (timeouts, unreachable,
+        # 5xx), the service is skipped for BREAKER_COOLDOWN_S, so an article with many unknown
+        # names does not wait out one timeout per name. Failures are still never cached.
+        self._clock = clock
+        self._failures_in_a_row = 0
+        self._skip_until = float("-inf")
 
     @property
     def online(self) -> bool:
@@ -382,16 +393,25 @@ class GeocoderChain:
         self.warnings.extend(w for w in self.cache.warnings if w not in self.warnings)
         if hit:
             return place
+        if self._clock() < self._skip_until:
+            self._warn(f"{self.settings.service} is skipped for {name!r}: it failed {BREAKER_FAILURES} times in a row; "
+                       f"it is asked again after {BREAKER_COOLDOWN_S:g} s")
+            return None
         try:
             locations = self._ask_service(name)
             places = [_location_to_place(loc, self.settings.service) for loc in locations]
         except GeocoderError as err:
             self._warn(f"online geocoding failed, using the gazetteer only: {err}")
+            self._failures_in_a_row += 1
+            if self._failures_in_a_row >= BREAKER_FAILURES:
+                self._failures_in_a_row = 0
+                self._skip_until = self._clock() + BREAKER_COOLDOWN_S
             return None
         except ValidationError as err:
             self._warn(f"online geocoding failed, using the gazetteer only: {self.settings.service} answered {name!r} "
                        f"with an unusable place ({err})")
             return None
+        self._failures_in_a_row = 0
         inside = [p for p in places if in_region(*p.lon_lat, bbox=self.settings.bbox)]
         if places and not inside:
             lon, lat = places[0].lon_lat
@@ -445,7 +465,7 @@ def make_geocoder(
         return GeocoderChain(gazetteer, settings)
     geocoder = _make_geopy_geocoder(settings, adapter_factory)
     service = _rate_limited(geocoder.geocode, settings, clock, sleep)
-    return GeocoderChain(gazetteer, settings, service=service, cache=GeocodeCache(settings.cache_path))
+    return GeocoderChain(gazetteer, settings, service=service, cache=GeocodeCache(settings.cache_path), clock=clock)
 
 
 def with_online(settings: GeocodingSettings, online: bool = True) -> GeocodingSettings:

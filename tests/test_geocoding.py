@@ -246,3 +246,37 @@ def test_other_geopy_service_by_name(clock: FakeClock, tmp_path: Path) -> None:
 )
 def test_in_region(lon: float, lat: float, inside: bool) -> None:
     assert in_region(lon, lat) is inside
+
+
+def test_a_service_failing_in_a_row_is_skipped_for_a_while(
+    server: NominatimServer, clock: FakeClock, tmp_path: Path
+) -> None:
+    """Three failures in a row open the breaker: the next names go without a request (so an
+    article with many unknown names does not wait out one timeout each), until the cool-down."""
+    from geo.geocoding import BREAKER_COOLDOWN_S, BREAKER_FAILURES
+
+    names = [f"Unknownvillage {c}" for c in "ABCDEF"]
+    for name in names:
+        server.script(name, SERVER_ERROR)
+    chain = chain_for(server, clock, tmp_path)
+    for name in names[:BREAKER_FAILURES + 1]:
+        assert chain.geocode(name) is None
+    assert len(server.searches()) == BREAKER_FAILURES
+    assert "skipped" in chain.warnings[-1] and names[BREAKER_FAILURES] in chain.warnings[-1]
+    clock.now += BREAKER_COOLDOWN_S + 1
+    assert chain.geocode(names[-1]) is None
+    assert len(server.searches()) == BREAKER_FAILURES + 1
+
+
+def test_a_success_resets_the_failure_count(server: NominatimServer, clock: FakeClock, tmp_path: Path) -> None:
+    from geo.geocoding import BREAKER_FAILURES
+
+    chain = chain_for(server, clock, tmp_path)
+    for i in range(BREAKER_FAILURES * 2):
+        failing, working = f"Failvillage {i}", f"Missvillage {i}"
+        server.script(failing, SERVER_ERROR)
+        server.script(working, MISS)
+        chain.geocode(failing)
+        chain.geocode(working)
+    assert len(server.searches()) == BREAKER_FAILURES * 4
+    assert not any("skipped" in w for w in chain.warnings)
