@@ -1,9 +1,14 @@
-"""The dashboard: `streamlit run app.py`.
+"""The dashboard: `streamlit run app.py` (pages: "Dashboard" and "Add an article").
 
 A thin shell over `geo/`: it loads the data folder through cached `geo.store` reads, keeps the
-view (filters, date window, selection, map centre) in the URL's query parameters through
+view (filters, date window, selection, map centre and zoom) in the URL's query parameters through
 `geo.share`, filters with `geo.filters` and draws the map with `geo.mapview`. Functions take
 their inputs as arguments.
+
+The map's centre and zoom follow the user's pans with no rerun: the map writes them into the
+page URL itself and stages them in a hidden text input (``on_change="ignore"``) that this script
+reads on its next run (Streamlit sends the query string it last set, not the one in the address
+bar, so the URL alone would not carry them back).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import html
 import io
 import json
 from collections.abc import Callable, Sequence
@@ -94,6 +100,12 @@ def place_layer(places_key: tuple[str, tuple[int, int]], events_key: tuple[str, 
     return mapview.place_layers_data(places, events)
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def map_labels(events_key: tuple[str, tuple[int, int]]) -> list[list[Any]]:
+    """The offline map's place names, the events' places among them (read-only, shared)."""
+    return mapview.label_rows(load_events(*events_key)[0])
+
+
 @st.cache_resource(show_spinner=False)
 def vendor_assets(app_dir: str) -> str:
     """Copy Leaflet and markercluster from their installed packages into ./static/vendor once."""
@@ -108,6 +120,7 @@ class Data:
     facets: filters.Facets = field(default_factory=lambda: filters.facets([]))
     extent: mapview.Extent = field(default_factory=lambda: mapview.data_extent([]))
     place_data: dict[str, Any] = field(default_factory=lambda: mapview.place_layers_data(None, []))
+    labels: list[list[Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     events_key: tuple[str, tuple[int, int]] = ("", (0, 0))
 
@@ -123,6 +136,8 @@ def read_data(data_dir: Path) -> Data:
     except GeoError as err:
         data.errors.append(f"The events could not be read ({type(err).__name__}): {err}")
         events_key = ("", (0, 0))
+    with contextlib.suppress(GeoError):
+        data.labels = map_labels(events_key)
     try:
         data.place_data = place_layer(places_key, events_key)
     except GeoError as err:
@@ -179,18 +194,35 @@ def read_url_once(session: Any, params: Any, get_bounds: Callable[[], share.Boun
     if bounds.date_min and bounds.date_max:
         session["f_window"] = (view.start or bounds.date_min, view.end or bounds.date_max)
     session["selected_id"] = view.selected_id
-    session["map_center"] = (view.lat, view.lon) if view.lat is not None and view.lon is not None else None
-    session["map_zoom"] = view.zoom
+    # Where the map opens: the link's centre and zoom (st_folium moves the map there once).
+    has_center = view.lat is not None and view.lon is not None
+    session["_map_target"] = (view.lat, view.lon, view.zoom) if has_center or view.zoom else None
+    session["_link_has_center"] = has_center
+    # The base map opens there too (it stays the same for the session, so it is not remounted).
+    session["_link_view"] = (view.lat, view.lon, view.zoom) if has_center else (None, None, None)
 
 
-def view_from_widgets(session: Any, facets: filters.Facets) -> ViewState:
-    """The view the widgets show (a window equal to the data's span is left open)."""
+def map_view(session: Any, params: Any) -> tuple[float | None, float | None, int | None]:
+    """The map's centre and zoom on this run: as the map last staged them in its hidden input
+    (the user's latest pan), else as the URL's query parameters give them; validated by geo.share."""
+    staged = session.get(mapview.VIEW_SINK_KEY)
+    if staged:
+        lat, lon, zoom = share.map_view_text(staged)
+        if lat is not None and lon is not None:
+            return lat, lon, zoom
+    return share.map_view({key: params.get_all(key) for key in share.MAP_VIEW_PARAMS if key in params})
+
+
+def view_from_widgets(session: Any, facets: filters.Facets,
+                      center: tuple[float | None, float | None, int | None] = (None, None, None)) -> ViewState:
+    """The view the widgets show (a window equal to the data's span is left open), with the
+    map's *center* ``(lat, lon, zoom)``."""
     start = end = None
     window = session.get("f_window")
     if window and facets.date_min and facets.date_max:
         start = window[0] if window[0] > facets.date_min else None
         end = window[1] if window[1] < facets.date_max else None
-    center = session.get("map_center")
+    lat, lon, zoom = center
     return ViewState(
         start=start,
         end=end,
@@ -200,9 +232,9 @@ def view_from_widgets(session: Any, facets: filters.Facets) -> ViewState:
         query=(session.get("f_query") or "").strip(),
         precise_only=bool(session.get("f_precise")),
         selected_id=session.get("selected_id"),
-        lat=center[0] if center else None,
-        lon=center[1] if center else None,
-        zoom=session.get("map_zoom"),
+        lat=lat if lat is not None and lon is not None else None,
+        lon=lon if lat is not None and lon is not None else None,
+        zoom=zoom,
         basemap=session.get("f_basemap") or "offline",
     )
 
@@ -224,10 +256,30 @@ def on_step(lo: dt.date, hi: dt.date) -> None:
 
 
 def on_filters_changed() -> None:
-    """A filter changed: forget the link's map centre (the map fits the new events) and its notes."""
-    st.session_state["map_center"] = None
-    st.session_state["map_zoom"] = None
+    """A filter changed: the link's notes are done with (the map's view stays as it is)."""
     st.session_state["_url_notes"] = []
+
+
+def map_target(session: Any, view: ViewState, selected: dict[str, Any] | None) -> tuple[
+        tuple[float, float] | None, int | None, bool]:
+    """``(center, zoom, reveal)`` for st_folium: the link's view, or a newly selected event
+    (at SELECT_ZOOM or closer). They change only when the app means to move the map, never with
+    the user's pans, so a rerun does not pull the map back. *reveal*: the selection is new on
+    this run, so the map may zoom to show its marker."""
+    sel_id = selected.get("id") if selected is not None else None
+    reveal = False
+    if sel_id != session.get("_target_sel"):
+        session["_target_sel"] = sel_id
+        if selected is not None and not session.get("_link_has_center"):
+            lon, lat = mapview.representative_lon_lat(selected["geometry"])
+            session["_map_target"] = (lat, lon, max(mapview.SELECT_ZOOM, view.zoom or 0))
+            reveal = True
+    session["_link_has_center"] = False  # the link's centre wins over its selection on its first run only
+    target = session.get("_map_target")
+    if not target:
+        return None, None, reveal
+    lat, lon, zoom = target
+    return ((lat, lon) if lat is not None and lon is not None else None), zoom, reveal
 
 
 # ---------------------------------------------------------------- drawing
@@ -318,6 +370,63 @@ def downloads(features: Sequence[dict[str, Any]]) -> None:
                        key="dl_csv", on_click="ignore")
 
 
+def share_box(link: str, run: int) -> None:
+    """The Share control: the page's live address (the map writes its centre and zoom there as
+    the user pans) in a read-only field with a Copy button; *link* (the address as of this run)
+    is its first value. A same-origin srcdoc iframe; the link is escaped, the address is set as
+    the field's value, never as HTML."""
+    link_attr = html.escape(link, quote=True)
+    st.iframe(
+        f"""<!doctype html><html><head><meta charset="utf-8"><style>
+body{{margin:0;font:14px/1.4 "Source Sans Pro",system-ui,sans-serif;color:#31333f}}
+.row{{display:flex;gap:6px}}
+input{{flex:1;min-width:0;padding:6px 8px;border:1px solid #d6d6d9;border-radius:6px;font:13px ui-monospace,monospace;background:#f7f7f9;color:#31333f}}
+button{{padding:6px 12px;border:1px solid #c6c6cc;border-radius:6px;background:#fff;cursor:pointer;font:inherit}}
+button:hover{{border-color:#ff4b4b;color:#ff4b4b}}
+#msg{{font-size:12px;color:#6b6b76;min-height:16px;margin-top:3px}}
+</style></head><body data-run="{int(run)}">
+<div class="row"><input id="link" type="text" readonly aria-label="Link to this view" value="{link_attr}">
+<button id="copy" type="button">Copy</button></div><div id="msg" aria-live="polite"></div>
+<script>
+(function () {{
+  var input = document.getElementById("link"), msg = document.getElementById("msg");
+  function page() {{
+    var w = window;
+    try {{
+      while (w.parent && w.parent !== w) {{
+        w = w.parent;
+        if (w.document.querySelector('[data-testid="stApp"]')) {{ return w; }}
+      }}
+    }} catch (e) {{}}
+    return null;
+  }}
+  function refresh() {{
+    try {{ var w = page(); if (w && input.value !== w.location.href) {{ input.value = w.location.href; }} }} catch (e) {{}}
+  }}
+  refresh();
+  setInterval(refresh, 400);
+  try {{ page().addEventListener("popstate", refresh); }} catch (e) {{}}
+  function done(ok) {{ msg.textContent = ok ? "Copied." : "Select the link and copy it (Ctrl+C)."; }}
+  function fallback() {{
+    input.focus(); input.select();
+    var ok = false;
+    try {{ ok = document.execCommand("copy"); }} catch (e) {{}}
+    done(ok);
+  }}
+  document.getElementById("copy").addEventListener("click", function () {{
+    refresh();
+    if (navigator.clipboard && window.isSecureContext) {{
+      navigator.clipboard.writeText(input.value).then(function () {{ done(true); }}, fallback);
+    }} else {{
+      fallback();
+    }}
+  }});
+}})();
+</script></body></html>""",
+        height=70,
+    )
+
+
 def sync_url(params: Any, view: ViewState) -> None:
     """Write the view into the URL's query parameters (only when they differ)."""
     wanted = share.to_query_params(view)
@@ -327,9 +436,9 @@ def sync_url(params: Any, view: ViewState) -> None:
 
 def main() -> None:
     """Draw the dashboard."""
-    st.set_page_config(page_title="Karabakh event map", page_icon=":world_map:", layout="wide")
     vendor_assets(str(APP_DIR))
     session = st.session_state
+    session["_runs"] = session.get("_runs", 0) + 1
     data_dir = store.default_data_dir()
     data = read_data(data_dir)
     events, facets = data.events, data.facets
@@ -361,7 +470,7 @@ def main() -> None:
                               on_change=on_filters_changed)
         col_play.button("Step ▶", key="step", on_click=on_step, args=(lo, hi), help="Move the window forward by its width")
         col_play.toggle("Play", key="playing")
-    view = view_from_widgets(session, facets)
+    view = view_from_widgets(session, facets, map_view(session, st.query_params))
     sync_url(st.query_params, view)
 
     shown = filters.filter_events(events, view)
@@ -375,16 +484,15 @@ def main() -> None:
     chart_box = st.container()
 
     selected = filters.find_feature(shown, view.selected_id)
-    base, _control = mapview.build_base_map(None, ViewState(basemap=view.basemap), basemap_name=view.basemap,
-                                           extent=data.extent, place_data=data.place_data)
+    link_lat, link_lon, link_zoom = session.get("_link_view") or (None, None, None)
+    base, _control = mapview.build_base_map(None, ViewState(basemap=view.basemap, lat=link_lat, lon=link_lon, zoom=link_zoom),
+                                           basemap_name=view.basemap,
+                                           extent=data.extent, place_data=data.place_data, labels=data.labels,
+                                           sync_view=True)
+    center, zoom, reveal = map_target(session, view, selected)
+    # With no centre in the URL the map fits the filtered events (so does a link without one).
     layer = mapview.build_events_layer(shown, selected_id=selected.get("id") if selected else None,
-                                       fit=selected is None and view.lat is None)
-    center = None
-    if selected is not None:
-        lon, lat = mapview.representative_lon_lat(selected["geometry"])
-        center = (lat, lon)
-    elif view.lat is not None and view.lon is not None:
-        center = (view.lat, view.lon)
+                                       fit=selected is None and view.lat is None, reveal=reveal)
     result = st_folium(
         base,
         key="map",
@@ -393,8 +501,12 @@ def main() -> None:
         returned_objects=["last_object_clicked"],
         feature_group_to_add=layer,
         center=center,
-        zoom=view.zoom or (11 if selected is not None else None),
+        zoom=zoom,
     )
+    # Where the map stages its view for the next run (hidden; typing in it never reruns the app).
+    st.html(f"<style>.st-key-{mapview.VIEW_SINK_KEY}{{display:none}}</style>")
+    st.text_input("Map view", key=mapview.VIEW_SINK_KEY, on_change="ignore", live="0ms",
+                  label_visibility="collapsed", max_chars=share.MAX_PARAM_CHARS)
     if lo and hi and events:
         window = session.get("f_window") or (lo, hi)
         freq = filters.choose_freq(lo, hi)
@@ -435,13 +547,13 @@ def main() -> None:
         details(selected, others)
         if selected is not None and st.button("Clear selection", key="clear_sel"):
             session["selected_id"] = None
-            session["map_center"] = None
-            session["map_zoom"] = None
             st.rerun()
         st.markdown("**Share this view**")
         link = share.share_url(st.context.url or "", view)
-        st.code(link, language=None, wrap_lines=True)
-        st.caption("Anyone opening this link sees the same window, filters, selection and map centre.")
+        share_box(link, session["_runs"])
+        st.caption("Anyone opening this link sees the same window, filters, selection, map centre and zoom.")
+        with st.expander("Link as of the last change"):
+            st.code(link, language=None, wrap_lines=True)
 
     if session.get("playing") and lo and hi:
         @st.fragment(run_every=1.5)
@@ -455,4 +567,15 @@ def main() -> None:
         _ticker()
 
 
-main()
+def run() -> None:
+    """The app: its page settings and its two pages, the dashboard first."""
+    st.set_page_config(page_title="Karabakh event map", page_icon=":world_map:", layout="wide")
+    pages = [
+        st.Page(main, title="Dashboard", icon=":material/map:", default=True),
+        st.Page(APP_DIR / "pages" / "1_Add_an_article.py", title="Add an article", icon=":material/note_add:",
+                url_path="Add_an_article"),
+    ]
+    st.navigation(pages).run()
+
+
+run()

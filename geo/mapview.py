@@ -13,6 +13,11 @@
 * Leaflet and markercluster are referenced from local files (:mod:`geo.assets`), never a CDN;
   folium's other defaults (jQuery, Bootstrap, Font Awesome, awesome-markers) are dropped.
 
+* Place names on the offline basemap (:func:`label_rows`, from :mod:`geo.basemap`), text only,
+  the less important hidden where they would overlap.
+* On the dashboard, the map writes its centre and zoom into the page's URL as the user pans
+  (:class:`_ViewSync`), with no rerun of the app.
+
 For Streamlit, :func:`build_base_map` (constant while filters change) and
 :func:`build_events_layer` (passed as ``feature_group_to_add``) are used separately so that the
 map is not remounted on each filter change; :func:`build_map` puts both together.
@@ -34,7 +39,7 @@ import folium
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from geo import assets, basemap
+from geo import assets, basemap, share
 from geo.model import representative_lon_lat
 from geo.share import ViewState
 
@@ -54,6 +59,15 @@ QUOTE_MAX = 100
 # the selected event's popup): page bytes per event matter more than a quote per popup.
 QUOTES_INLINE_MAX = 1000
 DEFAULT_CENTER = (39.8, 46.6)  # (lat, lon) of Nagorno-Karabakh
+# Fitting to the events never zooms in closer than this: the first view shows the region and
+# its towns, not a close-up of a few markers. A selected event is shown closer.
+FIT_MAX_ZOOM = 9
+SELECT_ZOOM = 11
+# An approximate place gets an uncertainty circle only up to this radius: a country or a
+# region known to tens of kilometres would blanket the map (its marker and popup say it).
+MAX_CIRCLE_KM = 30.0
+# The Streamlit text input (its key) the map writes its view into, for the app's next run.
+VIEW_SINK_KEY = "map_view"
 KIND_STYLE: dict[str, dict[str, Any]] = {
     "road": {"color": "#8a5a00", "weight": 4, "dashArray": "8 6", "opacity": 0.8},
     "ridge": {"color": "#4d6b3c", "weight": 3, "opacity": 0.8},
@@ -102,7 +116,7 @@ def precision_words(geo_precision: int, uncertainty_km: float, kind: str | None 
     if geo_precision == 2:
         where = f"along the {kind}" if kind in ("road", "ridge", "river", "mountain-range") else "approximate"
         return f"{where}: within ~{km} km" if uncertainty_km else where
-    return f"only the region is known: within ~{km} km" if uncertainty_km else "only the region is known"
+    return f"only the larger region is known: within ~{km} km" if uncertainty_km else "only the larger region is known"
 
 
 def date_words(start: str, end: str) -> str:
@@ -248,6 +262,7 @@ def events_payload(
         "sel": selected,
         "full": full,
         "q": with_quotes,
+        "mc": MAX_CIRCLE_KM,
     }
 
 
@@ -315,7 +330,7 @@ window.geoEv = (function () {
       var where = (["road", "ridge", "river", "mountain-range"].indexOf(kind) >= 0) ? "along the " + kind : "approximate";
       return where + (u ? ":" + km : "");
     }
-    return "only the region is known" + (u ? ":" + km : "");
+    return "only the larger region is known" + (u ? ":" + km : "");
   }
   function row(d, i) {
     var S = d.s, o = i * d.w, e = d.e, p = d.p[e[o]], a = d.a[e[o + 7]];
@@ -379,7 +394,7 @@ window.geoEv = (function () {
       var m = L.marker([p[0], p[1]], {icon: icon(t, approx), riseOnHover: true});
       m.evRow = i;
       markers.push(m);
-      if (approx && p[6] > 0 && LINEAR.indexOf(d.s[p[7]]) < 0) {
+      if (approx && p[6] > 0 && p[6] <= d.mc && LINEAR.indexOf(d.s[p[7]]) < 0) {
         var key = p[0] + "," + p[1] + "," + p[6] + "," + t;
         if (!seenArea[key]) {
           seenArea[key] = true;
@@ -448,11 +463,21 @@ window.geoEv = (function () {
   }
   function fit(map, group, maxZoom) {
     var b = group.evCluster.getBounds();
-    if (b.isValid()) { map.fitBounds(b.pad(0.15), {maxZoom: maxZoom}); }
+    // Not animated: a move the app asks for right after (st_folium's centre) must not race it.
+    if (b.isValid()) { map.fitBounds(b.pad(0.15), {maxZoom: maxZoom, animate: false}); }
   }
-  function openSelected(group) {
+  function openSelected(group, reveal) {
     var mk = group.evSelected;
     if (!mk) { return; }
+    if (!reveal) {
+      // The view is the user's (or the link's): open the popup where the marker is, never move.
+      setTimeout(function () {
+        if (!mk._icon || !group.evCluster._map) { return; }
+        if (!mk.getPopup()) { mk.bindPopup(group.evPopupHtml(mk), {maxWidth: 340, minWidth: 220, autoPan: false}); }
+        mk.openPopup();
+      }, 80);
+      return;
+    }
     var open = function () {
       if (!group.evCluster._map) { return; }
       group.evCluster.zoomToShowLayer(mk, function () {
@@ -490,6 +515,15 @@ _CSS = """
 .geo-legend{background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;font:12px/1.5 system-ui,sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)}
 .geo-legend i{display:inline-block;width:10px;height:10px;border-radius:50%;margin-right:5px;vertical-align:middle}
 .geo-legend i.approx{background:#fff!important;border:2px dashed #555;width:6px;height:6px}
+.leaflet-geoLabels-pane{pointer-events:none}
+.geo-lbl{pointer-events:none}
+.gl{position:absolute;left:0;top:0;white-space:nowrap;font:11px/1.2 system-ui,sans-serif;color:#333;transform:translate(-3px,-50%);
+  text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff,0 0 4px #fff}
+.gl i{display:inline-block;width:5px;height:5px;border-radius:50%;background:#444;border:1px solid #fff;margin-right:3px;vertical-align:middle}
+.gl-city{font-weight:600;font-size:12.5px}.gl-city i{width:7px;height:7px;background:#222}
+.gl-place{color:#555;font-size:10.5px}.gl-place i{background:#777}
+.gl-country{transform:translate(-50%,-50%);font-size:13px;letter-spacing:.25em;color:#8d8373;font-weight:600}
+.gl-region{transform:translate(-50%,-50%);font-size:12px;font-style:italic;letter-spacing:.08em;color:#9a5a3c}
 </style>
 """
 
@@ -547,7 +581,7 @@ class EventsLayer(_FastLayer):
         {%- if this.fit %}
         window.geoEv.fit({{ this.map_name }}, {{ this.get_name() }}, {{ this.fit_max_zoom }});
         {%- endif %}
-        window.geoEv.openSelected({{ this.get_name() }});
+        window.geoEv.openSelected({{ this.get_name() }}, {{ 'true' if this.reveal else 'false' }});
         window.geoEv.control(window.__geoLayerControl, {{ this._parent.get_name() if this.in_group else this.get_name() }}, {{ this.control_name }});
         {%- endif %}
         {% endmacro %}
@@ -562,8 +596,9 @@ class EventsLayer(_FastLayer):
         fit: bool = True,
         name: str = "Events",
         cluster_radius: int = 40,
-        fit_max_zoom: int = 11,
+        fit_max_zoom: int = FIT_MAX_ZOOM,
         aggregate_above: int = AGGREGATE_ABOVE,
+        reveal: bool = True,
     ) -> None:
         super().__init__(name=name, overlay=True, control=False, show=True)
         self._name = "EventsLayer"
@@ -575,6 +610,7 @@ class EventsLayer(_FastLayer):
         self.fit = fit
         self.cluster_radius = int(cluster_radius)
         self.fit_max_zoom = int(fit_max_zoom)
+        self.reveal = bool(reveal)
         label = f"{name} ({len(events):,}, by place)" if self.aggregated else f"{name} ({len(events):,})"
         self.control_name = script_json(label)
 
@@ -602,7 +638,7 @@ class _GeoJsonLayer(_FastLayer):
             style: function (f) { return styles[f.properties.k] || styles._default; },
             pointToLayer: function (f, latlng) {
               var p = f.properties;
-              if (p.u > 0 && p.p >= 2) {
+              if (p.u > 0 && p.p >= 2 && p.u <= {{ this.max_circle_km }}) {
                 return L.circle(latlng, {radius: p.u * 1000, color: "#555", weight: 1.5, dashArray: "4 4", fillOpacity: 0.06, className: "place-area"});
               }
               return L.circleMarker(latlng, {radius: 3, color: "#444", weight: 1, fillColor: "#fff", fillOpacity: 1, className: "place-point"});
@@ -635,6 +671,158 @@ class _GeoJsonLayer(_FastLayer):
         self.data_json = script_json(data)
         self.styles_json = script_json(styles)
         self.interactive = interactive
+        self.max_circle_km = float(MAX_CIRCLE_KM)
+
+
+class _LabelsLayer(_FastLayer):
+    """Place names on the offline map (text only, set with ``textContent``) in a pane of their own
+    above the areas and below the markers; on each zoom, the names of a tier shown at that zoom
+    are placed most important first and a name that would overlap one already placed is hidden."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function (map, rows) {
+          if (!map.getPane("geoLabels")) { map.createPane("geoLabels").style.zIndex = 450; }
+          var group = L.layerGroup(), items = [];
+          rows.forEach(function (r) {
+            var el = document.createElement("div"), span = document.createElement("span");
+            var centred = r[3] === "country" || r[3] === "region";
+            el.className = "gl gl-" + r[3];
+            if (!centred) { el.appendChild(document.createElement("i")); }
+            span.textContent = r[2];
+            el.appendChild(span);
+            var icon = L.divIcon({html: el, className: "geo-lbl", iconSize: [0, 0], iconAnchor: [0, 0]});
+            group.addLayer(L.marker([r[0], r[1]], {icon: icon, interactive: false, keyboard: false, pane: "geoLabels"}));
+            items.push({el: el, ll: L.latLng(r[0], r[1]), lo: r[4], hi: r[5], centred: centred, w: 0, h: 0});
+          });
+          function layout() {
+            var z = map.getZoom(), placed = [];
+            items.forEach(function (it) {
+              var show = z >= it.lo && z <= it.hi;
+              if (show) {
+                it.el.style.display = "";
+                if (!it.w) { it.w = it.el.offsetWidth; it.h = it.el.offsetHeight || 13; }
+                var p = map.latLngToLayerPoint(it.ll), x0 = it.centred ? p.x - it.w / 2 : p.x - 3, y0 = p.y - it.h / 2;
+                var box = [x0 - 3, y0 - 1, x0 + it.w + 3, y0 + it.h + 1];
+                for (var j = 0; j < placed.length; j++) {
+                  var b = placed[j];
+                  if (box[0] < b[2] && box[2] > b[0] && box[1] < b[3] && box[3] > b[1]) { show = false; break; }
+                }
+                if (show) { placed.push(box); }
+              }
+              it.el.style.display = show ? "" : "none";
+            });
+          }
+          group.on("add", function () { map.on("zoomend", layout); layout(); });
+          group.on("remove", function () { map.off("zoomend", layout); });
+          group.geoLayout = layout;
+          return group;
+        })({{ this._parent.get_name() }}, {{ this.rows_json }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, rows: Sequence[Sequence[Any]], *, name: str = "Place names", show: bool = True) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "LabelsLayer"
+        self.rows_json = script_json([list(r) for r in rows])
+
+
+_VIEW_SYNC_JS = r"""
+(function (map, names, sinkKey) {
+  // The Streamlit page this map's iframe sits in (same origin), or null (a host page of another
+  // origin, or no Streamlit page at all, as in a standalone HTML file).
+  function streamlitWindow() {
+    var w = window;
+    try {
+      while (w.parent && w.parent !== w) {
+        w = w.parent;
+        if (w.document.querySelector('[data-testid="stApp"]')) { return w; }
+      }
+    } catch (e) {}
+    return null;
+  }
+  function fmt(x) { return String(Number(x.toFixed(5))); }
+  function decodeKey(part) {
+    try { return decodeURIComponent(part.split("=")[0].replace(/\+/g, " ")); } catch (e) { return null; }
+  }
+  // The query string with *values* set; every other parameter kept byte for byte, in its place.
+  function withParams(search, values) {
+    var out = [], done = {};
+    search.replace(/^\?/, "").split("&").forEach(function (part) {
+      if (!part) { return; }
+      var key = decodeKey(part);
+      if (key !== null && Object.prototype.hasOwnProperty.call(values, key)) {
+        if (!done[key]) { out.push(key + "=" + encodeURIComponent(values[key])); done[key] = true; }
+      } else {
+        out.push(part);
+      }
+    });
+    Object.keys(values).forEach(function (key) {
+      if (!done[key]) { out.push(key + "=" + encodeURIComponent(values[key])); }
+    });
+    return out.join("&");
+  }
+  function pinned(w) {
+    var keys = w.location.search.replace(/^\?/, "").split("&").map(decodeKey);
+    return keys.indexOf(names[0]) >= 0 && keys.indexOf(names[1]) >= 0;
+  }
+  // Hand the view to the app's next run through a text input that does not rerun the app.
+  function stage(w, text) {
+    var input = w.document.querySelector(".st-key-" + sinkKey + " input");
+    if (!input || input.value === text) { return; }
+    var setter = Object.getOwnPropertyDescriptor(w.HTMLInputElement.prototype, "value").set;
+    setter.call(input, text);
+    input.dispatchEvent(new w.Event("input", {bubbles: true}));
+  }
+  function write(w) {
+    var c = map.getCenter().wrap(), values = {};
+    values[names[0]] = fmt(c.lat);
+    values[names[1]] = fmt(c.lng);
+    values[names[2]] = String(Math.round(map.getZoom()));
+    var query = withParams(w.location.search, values);
+    w.history.replaceState(w.history.state, "", w.location.pathname + (query ? "?" + query : "") + w.location.hash);
+    stage(w, withParams("", values));
+  }
+  // A move is the user's when it starts while (or just after) they press, drag, scroll or type
+  // on the map; the app's own moves (fitting, centring on a selection) are written only once the
+  // link holds a centre already, so that a link without one keeps fitting the filtered events.
+  var lastInput = 0, userMove = false, container = map.getContainer();
+  ["mousedown", "touchstart", "wheel", "keydown", "dblclick"].forEach(function (type) {
+    container.addEventListener(type, function () { lastInput = Date.now(); }, {capture: true, passive: true});
+  });
+  map.on("dragstart", function () { userMove = true; });
+  map.on("movestart zoomstart", function () { if (Date.now() - lastInput < 1500) { userMove = true; } });
+  map.on("moveend", function () {
+    var mine = userMove;
+    userMove = false;
+    try {
+      var w = streamlitWindow();
+      if (w && (mine || pinned(w))) { write(w); }
+    } catch (e) {}
+  });
+  window.geoViewSync = {withParams: withParams, streamlitWindow: streamlitWindow};
+})
+"""
+
+
+class _ViewSync(MacroElement):
+    """Keeps the page URL's ``lat``/``lon``/``zoom`` on the map's view, with no rerun of the app:
+    on each move the map writes them into the Streamlit page's URL (``history.replaceState``,
+    the other parameters kept as they are) and into a hidden text input the app reads on its
+    next run. Nothing happens when the page above is not a Streamlit page of the same origin."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}" + _VIEW_SYNC_JS
+        + "({{ this._parent.get_name() }}, {{ this.names_json }}, {{ this.sink_json }});{% endmacro %}"
+    )
+
+    def __init__(self, names: Sequence[str] = share.MAP_VIEW_PARAMS, sink_key: str = VIEW_SINK_KEY) -> None:
+        super().__init__()
+        self._name = "ViewSync"
+        self.names_json = script_json(list(names))
+        self.sink_json = script_json(sink_key)
 
 
 class _Legend(MacroElement):
@@ -699,9 +887,9 @@ def place_layers_data(
         kind = props.get("kind") or "unknown"
         geometry = feature["geometry"]
         if geometry["type"] in ("Point", "MultiPoint") and not (
-            props.get("geo_precision", 1) >= 2 and props.get("uncertainty_km", 0) > 0
+            props.get("geo_precision", 1) >= 2 and 0 < props.get("uncertainty_km", 0) <= MAX_CIRCLE_KM
         ):
-            continue  # an exact point: the event markers show it
+            continue  # an exact point, or only a larger region: the event markers show it
         features[pid] = {
             "type": "Feature",
             "geometry": {"type": geometry["type"], "coordinates": _round_coords(geometry["coordinates"])},
@@ -742,6 +930,25 @@ def data_extent(events: Sequence[Mapping[str, Any]]) -> Extent:
     return Extent(_bounds_lat_lon(events), tuple(types))
 
 
+LABEL_KINDS = ("settlement", "height", "landmark", "lake", "border-area", "unknown")
+
+
+def label_rows(events: Sequence[Mapping[str, Any]] = ()) -> list[list[Any]]:
+    """The offline map's place names (:func:`geo.basemap.labels`) with the point places of
+    *events* among them, as rows for :class:`_LabelsLayer`."""
+    seen: dict[str, tuple[str, float, float, str]] = {}
+    for feature in events:
+        props = feature.get("properties", {})
+        pid = props.get("place_id")
+        if not pid or pid in seen or props.get("kind", "unknown") not in LABEL_KINDS:
+            continue
+        if feature.get("geometry", {}).get("type") != "Point":
+            continue
+        lon, lat = representative_lon_lat(feature["geometry"])
+        seen[pid] = (pid, lat, lon, str(props.get("place") or ""))
+    return [label.row() for label in basemap.labels(seen.values())]
+
+
 def _prepare_map(m: folium.Map, asset_base: str) -> folium.Map:
     # Instance attributes override folium's class-level CDN lists, for folium and streamlit-folium.
     m.default_js = assets.map_js(asset_base) + assets.cluster_js(asset_base)
@@ -759,18 +966,24 @@ def build_base_map(
     height: int | str = "100%",
     extent: Extent | None = None,
     place_data: Mapping[str, Any] | None = None,
+    labels: Sequence[Sequence[Any]] | None = None,
+    sync_view: bool = False,
 ) -> tuple[folium.Map, folium.LayerControl]:
     """The map without the events: basemaps, place layers, legend and the layer control.
 
     It depends only on the data (not on the filters), so it stays the same while filters change.
     The view's centre and zoom are used when given; otherwise the map fits *all_events*.
-    *extent* and *place_data* (from :func:`data_extent` and :func:`place_layers_data`) can be
-    passed precomputed, so that a rerun does not walk all the events again.
+    *extent*, *place_data* and *labels* (from :func:`data_extent`, :func:`place_layers_data` and
+    :func:`label_rows`) can be passed precomputed, so that a rerun does not walk all the events
+    again. With *sync_view* (the dashboard), the map keeps the Streamlit page's URL on its view
+    (:class:`_ViewSync`).
     """
     if extent is None:
         extent = data_extent(all_events)
     if place_data is None:
         place_data = place_layers_data(places, all_events)
+    if labels is None:
+        labels = label_rows(all_events)
     if basemap_name not in ("offline", "osm"):
         raise ValueError(f"basemap must be 'offline' or 'osm', got {basemap_name!r}")
     center_lat_lon = (view.lat, view.lon) if view.lat is not None and view.lon is not None else None
@@ -820,13 +1033,15 @@ def build_base_map(
         styles: dict[str, Any] = {"_default": {"color": "#666", "weight": 2, "fillOpacity": 0.05}}
         styles.update(KIND_STYLE)
         _GeoJsonLayer(data, name="Places (lines, areas, uncertainty)", styles=styles).add_to(m)
+    _LabelsLayer(labels, show=basemap_name == "offline").add_to(m)
     _Legend(list(extent.event_types) or list(PALETTE)).add_to(m)
+    if sync_view:
+        _ViewSync().add_to(m)
     if not has_view:
         bounds = extent.bounds_lat_lon
-        if bounds is not None:
-            m.fit_bounds(bounds, padding=(20, 20), max_zoom=11)
-        else:
-            m.fit_bounds([[39.0, 45.5], [40.6, 47.5]])
+        fit = folium.map.FitBounds(bounds or [[39.0, 45.5], [40.6, 47.5]], padding=(40, 40), max_zoom=FIT_MAX_ZOOM)
+        fit.options["animate"] = False  # see geoEv.fit
+        m.add_child(fit)
     control = folium.LayerControl(collapsed=True, position="topright")
     control.add_to(m)
     _ExposeControl(control).add_to(m)
@@ -840,11 +1055,15 @@ def build_events_layer(
     fit: bool = True,
     name: str = "Events",
     aggregate_above: int = AGGREGATE_ABOVE,
+    reveal: bool = True,
 ) -> folium.FeatureGroup:
     """The (filtered) events as a feature group holding one :class:`EventsLayer`; past
-    *aggregate_above* events, one marker per place with its count (see :func:`aggregate_payload`)."""
+    *aggregate_above* events, one marker per place with its count (see :func:`aggregate_payload`).
+    *reveal*: the map may zoom to show the selected event's marker (else its popup opens only if
+    the marker is in view, and the view stays)."""
     group = folium.FeatureGroup(name=name, overlay=True, control=False)
-    EventsLayer(events, selected_id=selected_id, fit=fit, name=name, aggregate_above=aggregate_above).add_to(group)
+    EventsLayer(events, selected_id=selected_id, fit=fit, name=name, aggregate_above=aggregate_above,
+                reveal=reveal).add_to(group)
     return group
 
 

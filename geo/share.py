@@ -25,6 +25,8 @@ ZOOM_RANGE = (1, 18)
 FOREIGN_PARAMS = frozenset({"embed", "embed_options"})
 
 PARAMS = ("from", "to", "type", "actor", "place", "q", "precise", "event", "lat", "lon", "zoom", "basemap")
+# The map's view: the map itself writes these into the page URL as the user pans and zooms.
+MAP_VIEW_PARAMS = ("lat", "lon", "zoom")
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,22 @@ def from_query_params(
         else:
             notes.append(f"The link's basemap {_short(got['basemap'])} is not one of {', '.join(BASEMAPS)}; it was ignored.")
     return ViewState(**changes), notes  # type: ignore[arg-type]
+
+
+def map_view(params: Mapping[str, object]) -> tuple[float | None, float | None, int | None]:
+    """``(lat, lon, zoom)`` of *params* (only :data:`MAP_VIEW_PARAMS` are read), each validated as
+    in :func:`from_query_params`: None where missing or not valid (a centre needs both)."""
+    view, _notes = from_query_params({k: params[k] for k in MAP_VIEW_PARAMS if k in params})
+    return view.lat, view.lon, view.zoom
+
+
+def map_view_text(text: str) -> tuple[float | None, float | None, int | None]:
+    """:func:`map_view` of a query string such as ``lat=39.8&lon=46.7&zoom=9``."""
+    from urllib.parse import parse_qs
+
+    if not isinstance(text, str) or len(text) > MAX_PARAM_CHARS:
+        return None, None, None
+    return map_view(parse_qs(text.lstrip("?"), keep_blank_values=True))
 
 
 def share_url(base_url: str, state: ViewState) -> str:

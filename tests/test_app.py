@@ -256,3 +256,37 @@ def test_link_may_name_an_event_id(sample_dir: Path) -> None:
     at = app({"event": "2b2b2b2b2b2b2b2b-1"})
     assert not at.exception and not at.warning
     assert "The Lachin corridor was blocked for weeks." in [t.value for t in at.text]
+
+
+def test_the_dashboard_is_named_dashboard(sample_dir: Path) -> None:
+    source = (ROOT / "app.py").read_text()
+    assert 'title="Dashboard"' in source and "st.navigation(" in source
+    at = app()  # app.py stays the entry point: it runs the dashboard page by default
+    assert not at.exception
+    assert shown(at) == (14, 14)
+
+
+def test_map_view_staged_by_the_map_goes_into_the_url(sample_dir: Path) -> None:
+    at = app()
+    assert "lat" not in at.query_params  # the first view fits the events
+    # What the map's script does on a pan: stage the view in the hidden input (no rerun of its own).
+    at.text_input(key="map_view").set_value("lat=39.81234&lon=46.75&zoom=10")
+    at.run()
+    assert (at.query_params["lat"], at.query_params["lon"], at.query_params["zoom"]) == ("39.81234", "46.75", "10")
+    assert "lat=39.81234&lon=46.75&zoom=10" in next(c.value for c in at.code)
+    # A filter change keeps the pan's centre and zoom.
+    at.checkbox(key="f_precise").check().run()
+    assert at.query_params["precise"] == "1"
+    assert (at.query_params["lat"], at.query_params["lon"], at.query_params["zoom"]) == ("39.81234", "46.75", "10")
+    # A staged value that is not a view is ignored, the last good one stays in the URL.
+    at.text_input(key="map_view").set_value("lat=<script>&lon=999").run()
+    assert not at.exception
+    assert at.query_params["lat"] == "39.81234"
+
+
+def test_link_centre_is_read_on_every_run(sample_dir: Path) -> None:
+    at = app({"lat": "40.1", "lon": "46.2", "zoom": "8", "type": "Battles"})
+    assert not at.warning
+    at.multiselect(key="f_types").set_value(["Battles", "Protests"]).run()
+    assert at.query_params["type"] == "Battles|Protests"
+    assert (at.query_params["lat"], at.query_params["lon"], at.query_params["zoom"]) == ("40.1", "46.2", "8")

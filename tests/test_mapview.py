@@ -186,7 +186,7 @@ def test_safe_url(url: object, expected: str | None) -> None:
         (2, 5, "height", "approximate: within ~5 km"),
         (2, 2, "road", "along the road: within ~2 km"),
         (2, 0, None, "approximate"),
-        (3, 25, "district", "only the region is known: within ~25 km"),
+        (3, 25, "district", "only the larger region is known: within ~25 km"),
     ],
 )
 def test_precision_words(precision: int, km: float, kind: str | None, words: str) -> None:
@@ -236,3 +236,64 @@ def test_many_events_are_grouped_by_place(collections: tuple[dict[str, Any], dic
 )
 def test_markdown_escape(text: object, expected: str) -> None:
     assert mapview.markdown_escape(text) == expected
+
+
+# ---------------------------------------------------------------- place names, circles, view sync
+
+
+def test_offline_map_names_the_region(page: str) -> None:
+    rows = mapview.label_rows([])
+    names = [r[2] for r in rows]
+    for name in ("Stepanakert / Khankendi", "Shusha / Shushi", "Lachin / Berdzor", "Goris", "Kapan", "Jermuk",
+                 "Kalbajar", "Aghdam", "Hadrut", "Yerevan", "Baku", "Ganja", "ARMENIA", "AZERBAIJAN", "IRAN",
+                 "GEORGIA", "TURKEY", "Nagorno-Karabakh"):
+        assert name in names, name
+    # most important first: countries, then capitals, then the region's towns
+    assert names.index("ARMENIA") < names.index("Yerevan") < names.index("Stepanakert / Khankendi") < names.index("Jermuk")
+    # quarters of Yerevan are not towns on the map
+    assert "Kentron" not in names and "Arabkir" not in names
+    assert '"geoLabels"' in page
+
+
+def test_labels_include_the_events_places_and_are_text_only(collections: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    events = event_features(collections[0])
+    hostile = json.loads(json.dumps(events[0]))
+    hostile["properties"].update(place_id="curated:x", place="<img src=x onerror=alert(1)>", kind="settlement")
+    hostile["geometry"] = {"type": "Point", "coordinates": [46.5, 39.5]}
+    rows = mapview.label_rows([*events, hostile])
+    names = {r[2] for r in rows}
+    assert "Sarybaba heights" in names or any("Sarybaba" in n for n in names)
+    html_page = render_html(build_map([*events, hostile], None, ViewState()))
+    assert "<img src=x onerror=alert(1)>" not in html_page
+    assert "\\u003cimg src=x onerror=alert(1)\\u003e" in html_page
+    assert "span.textContent = r[2]" in html_page  # set as text in the browser, never as HTML
+
+
+def test_no_uncertainty_circle_for_a_whole_region() -> None:
+    def place(pid: str, precision: int, km: float) -> dict[str, Any]:
+        return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [46.7, 39.8]},
+                "properties": {"place_id": pid, "name": pid, "kind": "settlement", "geo_precision": precision,
+                               "uncertainty_km": km}}
+
+    data = mapview.place_layers_data({"features": [place("near", 2, 8), place("country", 3, 166), place("wide", 2, 45)]})
+    assert [f["properties"]["n"] for f in data["features"]] == ["near"]
+    assert mapview.events_payload([])["mc"] == mapview.MAX_CIRCLE_KM <= 30
+    assert mapview.precision_words(3, 166).startswith("only the larger region is known")
+
+
+def test_fit_shows_the_region_not_a_close_up(collections: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    events = event_features(collections[0])
+    page = render_html(build_map(events, None, ViewState()))
+    assert f'"maxZoom": {mapview.FIT_MAX_ZOOM}' in page  # the base map's fit to all the events
+    assert "window.geoEv.fit(" in page and f", {mapview.FIT_MAX_ZOOM});" in page  # the filtered events' fit
+    assert 9 <= mapview.FIT_MAX_ZOOM <= 10 < mapview.SELECT_ZOOM
+
+
+def test_map_writes_its_view_into_the_page_url(page: str) -> None:
+    m, _ = build_base_map(None, ViewState(), sync_view=True)  # as the dashboard builds it
+    synced = render_html(m)
+    # the names are the share link's own, and the app's hidden input is named
+    assert '["lat","lon","zoom"]' in synced
+    assert f'"{mapview.VIEW_SINK_KEY}"' in synced
+    assert "history.replaceState" in synced and "moveend" in synced
+    assert "geoViewSync" not in page  # other maps (the article preview) leave the URL alone

@@ -102,3 +102,16 @@ def test_never_raises(params: dict[str, object]) -> None:
     state, notes = from_query_params(params, bounds=BOUNDS)
     assert isinstance(state, ViewState)
     assert all(isinstance(n, str) for n in notes)
+
+
+def test_map_view_reads_only_a_valid_centre_and_zoom() -> None:
+    from geo.share import map_view, map_view_text
+
+    assert map_view_text("lat=39.81234&lon=46.75&zoom=10") == (39.81234, 46.75, 10)
+    assert map_view_text("?lat=39.8&lon=46.7") == (39.8, 46.7, None)
+    assert map_view_text("lat=91&lon=46.7&zoom=10") == (None, None, 10)
+    assert map_view_text("lat=39.8&zoom=99") == (None, None, None)
+    assert map_view_text("lat=NaN&lon=1e999&zoom=9.5") == (None, None, None)
+    assert map_view_text("x" * 5000) == (None, None, None)
+    assert map_view({"lat": ["39.8"], "lon": ["46.7"], "zoom": ["9"], "type": ["<script>"]}) == (39.8, 46.7, 9)
+    assert map_view({"lat": ["39.8", "40"], "lon": ["46.7"]}) == (None, None, None)  # a repeated lat: no centre
