@@ -553,7 +553,9 @@ def main() -> None:
         share_box(link, session["_runs"])
         st.caption("Anyone opening this link sees the same window, filters, selection, map centre and zoom.")
         with st.expander("Link as of the last change"):
-            st.code(link, language=None, wrap_lines=True)
+            # st.text, not st.code: st.code loads Streamlit's syntax highlighter, seconds of
+            # page start-up (docs/benchmark.md, finding 2).
+            st.text(link)
 
     if session.get("playing") and lo and hi:
         @st.fragment(run_every=1.5)
