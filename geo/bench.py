@@ -672,24 +672,29 @@ class PeakRss:
 
 
 @contextlib.contextmanager
-def streamlit_server(data_dir: Path, *, app_path: Path = APP_PATH, timeout: float = 120.0) -> Iterator[tuple[str, int]]:
-    """``streamlit run app.py`` on 127.0.0.1 with ``GEO_DATA_DIR=data_dir``; yields (url, pid)."""
+def streamlit_server(
+    data_dir: Path | None, *, app_path: Path = APP_PATH, timeout: float = 120.0, log: Path | None = None
+) -> Iterator[tuple[str, int]]:
+    """``streamlit run app.py`` on a free port of 127.0.0.1 (``GEO_DATA_DIR=data_dir`` when
+    given), its output to *log* or a temporary file; yields (url, pid) once it answers."""
     port = free_port()
-    env = dict(os.environ, GEO_DATA_DIR=str(data_dir))
+    env = dict(os.environ)
+    if data_dir is not None:
+        env["GEO_DATA_DIR"] = str(data_dir)
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(app_path),
         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
     ]
     url = f"http://127.0.0.1:{port}/"
-    with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with open(log, "w+b") if log else tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + timeout
             while True:
                 if proc.poll() is not None:
-                    log.seek(0)
-                    raise RuntimeError(f"streamlit exited: {log.read().decode(errors='replace')[-500:]}")
+                    out.seek(0)
+                    raise RuntimeError(f"streamlit exited: {out.read().decode(errors='replace')[-500:]}")
                 try:
                     with urllib.request.urlopen(url + "_stcore/health", timeout=2) as resp:
                         if resp.status == 200:

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import shutil
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as `python scripts/screenshot.py`
+    sys.path.insert(0, str(ROOT))
+
+from geo.bench import streamlit_server  # noqa: E402  (after the path above)
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -35,53 +36,11 @@ CHROMIUM_ARGS = [
 ]
 
 
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextlib.contextmanager
 def running_app(data_dir: Path | None = None, *, timeout: float = 60.0, log: Path | None = None) -> Iterator[str]:
     """Run the dashboard with `streamlit run` on a free port of 127.0.0.1; yield its URL."""
-    port = free_port()
-    env = dict(os.environ)
-    if data_dir is not None:
-        env["GEO_DATA_DIR"] = str(data_dir)
-    env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-        "--server.fileWatcherType", "none",
-    ]
-    out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {proc.returncode}; see {log}")
-            try:
-                with urllib.request.urlopen(url + "_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not answer on {url} within {timeout:.0f} s")
-            time.sleep(0.3)
+    with streamlit_server(data_dir, app_path=ROOT / "app.py", timeout=timeout, log=log) as (url, _pid):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if log:
-            out.close()  # type: ignore[union-attr]
 
 
 def launch_browser(playwright: Any) -> Any:
