@@ -101,9 +101,25 @@ def place_layer(places_key: tuple[str, tuple[int, int]], events_key: tuple[str, 
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def map_labels(events_key: tuple[str, tuple[int, int]]) -> list[list[Any]]:
-    """The offline map's place names, the events' places among them (read-only, shared)."""
-    return mapview.label_rows(load_events(*events_key)[0])
+def map_labels(events_key: tuple[str, tuple[int, int]]) -> mapview.ScriptJson:
+    """The offline map's place names, the events' places among them, encoded for the page once
+    (read-only, shared)."""
+    return mapview.encoded(mapview.label_rows(load_events(*events_key)[0]))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def events_layer_payload(events_key: tuple[str, tuple[int, int]], filter_view: ViewState, selected_id: str | None,
+                         _shown: Sequence[dict[str, Any]]) -> mapview.LayerPayload:
+    """The events layer's table for the events *filter_view* shows (*_shown*, not hashed: it
+    follows from the other arguments), encoded; an immutable string, shared. Reruns that do not
+    change the filters (a click, a table pick, a pan) reuse it."""
+    return mapview.layer_payload(_shown, selected_id)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def acled_table(events_key: tuple[str, tuple[int, int]]) -> filters.AcledTable:
+    """The table's ACLED rows of the events of *events_key*, each built once (shared)."""
+    return filters.AcledTable()
 
 
 @st.cache_resource(show_spinner=False)
@@ -120,7 +136,7 @@ class Data:
     facets: filters.Facets = field(default_factory=lambda: filters.facets([]))
     extent: mapview.Extent = field(default_factory=lambda: mapview.data_extent([]))
     place_data: dict[str, Any] = field(default_factory=lambda: mapview.place_layers_data(None, []))
-    labels: list[list[Any]] = field(default_factory=list)
+    labels: list[list[Any]] | mapview.ScriptJson = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     events_key: tuple[str, tuple[int, int]] = ("", (0, 0))
 
@@ -237,6 +253,12 @@ def view_from_widgets(session: Any, facets: filters.Facets,
         zoom=zoom,
         basemap=session.get("f_basemap") or "offline",
     )
+
+
+def filter_view(view: ViewState) -> ViewState:
+    """*view* without what does not change which events show (selection, map centre and zoom,
+    basemap): a cache key of the filtered events."""
+    return view.replace(selected_id=None, lat=None, lon=None, zoom=None, basemap="offline")
 
 
 def step_window(window: tuple[dt.date, dt.date], lo: dt.date, hi: dt.date) -> tuple[dt.date, dt.date]:
@@ -491,8 +513,10 @@ def main() -> None:
                                            sync_view=True)
     center, zoom, reveal = map_target(session, view, selected)
     # With no centre in the URL the map fits the filtered events (so does a link without one).
-    layer = mapview.build_events_layer(shown, selected_id=selected.get("id") if selected else None,
-                                       fit=selected is None and view.lat is None, reveal=reveal)
+    selected_feature_id = selected.get("id") if selected else None
+    payload = events_layer_payload(data.events_key, filter_view(view), selected_feature_id, shown)
+    layer = mapview.build_events_layer(shown, selected_id=selected_feature_id,
+                                       fit=selected is None and view.lat is None, reveal=reveal, payload=payload)
     result = st_folium(
         base,
         key="map",
@@ -521,10 +545,12 @@ def main() -> None:
             session["selected_id"] = hit.get("id")
             st.rerun()
 
-    rows = filters.acled_rows(shown[:TABLE_MAX_ROWS])
     import pandas as pd  # after the map is sent (see timeline_chart)
 
-    table = pd.DataFrame(rows, columns=list(filters.ACLED_COLUMNS))
+    if shown:  # column by column from rows built once per event (as filters.acled_rows)
+        table = pd.DataFrame(acled_table(data.events_key).columns(shown[:TABLE_MAX_ROWS]))
+    else:
+        table = pd.DataFrame([], columns=list(filters.ACLED_COLUMNS))
     ids = [str(f.get("id")) for f in shown[:TABLE_MAX_ROWS]]
     left, right = st.columns([3, 2])
     with left:

@@ -177,37 +177,58 @@ def acled_rows(events: Sequence[Feature]) -> list[dict[str, Any]]:
     ``event_date`` is the start of the range; a range shows in ``notes`` and in a coarser
     ``time_precision``. ``source`` is the outlet and the article's URL.
     """
-    rows = []
-    for feature in events:
-        props = feature["properties"]
-        lon, lat = representative_lon_lat(feature["geometry"])
-        actors = list(props.get("actors") or [])
-        src = props.get("source") or {}
-        source = " ".join(str(src.get(k) or "") for k in ("outlet", "url")).strip()
-        notes = props["summary"]
-        if props["date_start"] != props["date_end"]:
-            notes = f"{notes} [dates: {_date_label(props)}]"
-        rows.append(
-            {
-                "event_id_cnty": props["event_id"],
-                "event_date": props["date_start"],
-                "time_precision": TIME_PRECISION_CODES.get(props["time_precision"], 3)
-                if props["date_start"] == props["date_end"]
-                else max(2, TIME_PRECISION_CODES.get(props["time_precision"], 3)),
-                "event_type": props["event_type"],
-                "sub_event_type": props["sub_event_type"],
-                "actor1": actors[0] if actors else "",
-                "actor2": actors[1] if len(actors) > 1 else "",
-                "location": props["place"],
-                "latitude": round(lat, 5),
-                "longitude": round(lon, 5),
-                "geo_precision": props["geo_precision"],
-                "source": source,
-                "notes": notes,
-                "fatalities": props.get("fatalities"),
-            }
-        )
-    return rows
+    return [acled_row(feature) for feature in events]
+
+
+class AcledTable:
+    """The ACLED rows of read-only features, each built once and kept (the dashboard's table,
+    rerun after rerun): :meth:`columns` gives the table of some of them column by column."""
+
+    def __init__(self) -> None:
+        self._rows: dict[int, tuple[Feature, tuple[Any, ...]]] = {}
+
+    def columns(self, events: Sequence[Feature]) -> dict[str, list[Any]]:
+        """``{column: values}`` for *events*, in :data:`ACLED_COLUMNS` order (as :func:`acled_rows`)."""
+        memo = self._rows
+        rows = []
+        for feature in events:
+            hit = memo.get(id(feature))
+            if hit is None or hit[0] is not feature:
+                row = acled_row(feature)
+                hit = memo[id(feature)] = (feature, tuple(row[c] for c in ACLED_COLUMNS))
+            rows.append(hit[1])
+        values = list(zip(*rows, strict=True)) if rows else [() for _ in ACLED_COLUMNS]
+        return {column: list(col) for column, col in zip(ACLED_COLUMNS, values, strict=True)}
+
+
+def acled_row(feature: Feature) -> dict[str, Any]:
+    """The ACLED-style row of one event feature (see :func:`acled_rows`)."""
+    props = feature["properties"]
+    lon, lat = representative_lon_lat(feature["geometry"])
+    actors = list(props.get("actors") or [])
+    src = props.get("source") or {}
+    source = " ".join(str(src.get(k) or "") for k in ("outlet", "url")).strip()
+    notes = props["summary"]
+    if props["date_start"] != props["date_end"]:
+        notes = f"{notes} [dates: {_date_label(props)}]"
+    return {
+        "event_id_cnty": props["event_id"],
+        "event_date": props["date_start"],
+        "time_precision": TIME_PRECISION_CODES.get(props["time_precision"], 3)
+        if props["date_start"] == props["date_end"]
+        else max(2, TIME_PRECISION_CODES.get(props["time_precision"], 3)),
+        "event_type": props["event_type"],
+        "sub_event_type": props["sub_event_type"],
+        "actor1": actors[0] if actors else "",
+        "actor2": actors[1] if len(actors) > 1 else "",
+        "location": props["place"],
+        "latitude": round(lat, 5),
+        "longitude": round(lon, 5),
+        "geo_precision": props["geo_precision"],
+        "source": source,
+        "notes": notes,
+        "fatalities": props.get("fatalities"),
+    }
 
 
 def find_feature(events: Sequence[Feature], feature_id: str | None) -> Feature | None:

@@ -177,6 +177,16 @@ def script_json(obj: Any) -> str:
     return raw.decode("ascii")
 
 
+class ScriptJson(str):
+    """Text that :func:`script_json` wrote, kept to be put into a page again as is (e.g. the
+    dashboard's place names, the same on every rerun)."""
+
+
+def encoded(obj: Any) -> ScriptJson:
+    """*obj* as :func:`script_json` writes it, marked as such (see :class:`ScriptJson`)."""
+    return obj if isinstance(obj, ScriptJson) else ScriptJson(script_json(obj))
+
+
 class _Strings:
     """A string table: each distinct string is sent once and referred to by its index."""
 
@@ -610,6 +620,26 @@ class _Helpers(MacroElement):
         super().render(**kwargs)
 
 
+@dataclass(frozen=True)
+class LayerPayload:
+    """What :class:`EventsLayer` sends to the browser: the table as JSON (immutable, so it can be
+    cached and shared between sessions), the number of events and whether they are aggregated."""
+
+    json: str
+    count: int
+    aggregated: bool
+
+
+def layer_payload(
+    events: Sequence[Mapping[str, Any]], selected_id: str | None = None, *, aggregate_above: int = AGGREGATE_ABOVE
+) -> LayerPayload:
+    """The events table of *events* (:func:`events_payload`, or past *aggregate_above* events
+    :func:`aggregate_payload`), encoded."""
+    aggregated = len(events) > aggregate_above
+    payload = aggregate_payload(events) if aggregated else events_payload(events, selected_id)
+    return LayerPayload(script_json(payload), len(events), aggregated)
+
+
 class EventsLayer(_FastLayer):
     """The events as one clustered layer built in the browser from a compact table."""
 
@@ -639,19 +669,21 @@ class EventsLayer(_FastLayer):
         fit_max_zoom: int = FIT_MAX_ZOOM,
         aggregate_above: int = AGGREGATE_ABOVE,
         reveal: bool = True,
+        payload: LayerPayload | None = None,
     ) -> None:
         super().__init__(name=name, overlay=True, control=False, show=True)
         self._name = "EventsLayer"
-        self.aggregated = len(events) > aggregate_above
+        if payload is None:
+            payload = layer_payload(events, selected_id, aggregate_above=aggregate_above)
+        self.aggregated = payload.aggregated
         self.builder = "buildAggregate" if self.aggregated else "build"
-        self.payload = aggregate_payload(events) if self.aggregated else events_payload(events, selected_id)
-        self.payload_json = script_json(self.payload)
-        self.count = len(events)
+        self.payload_json = payload.json
+        self.count = payload.count
         self.fit = fit
         self.cluster_radius = int(cluster_radius)
         self.fit_max_zoom = int(fit_max_zoom)
         self.reveal = bool(reveal)
-        label = f"{name} ({len(events):,}, by place)" if self.aggregated else f"{name} ({len(events):,})"
+        label = f"{name} ({self.count:,}, by place)" if self.aggregated else f"{name} ({self.count:,})"
         self.control_name = script_json(label)
 
     @property
@@ -763,10 +795,10 @@ class _LabelsLayer(_FastLayer):
         """
     )
 
-    def __init__(self, rows: Sequence[Sequence[Any]], *, name: str = "Place names", show: bool = True) -> None:
+    def __init__(self, rows: Sequence[Sequence[Any]] | ScriptJson, *, name: str = "Place names", show: bool = True) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "LabelsLayer"
-        self.rows_json = script_json([list(r) for r in rows])
+        self.rows_json = rows if isinstance(rows, ScriptJson) else script_json([list(r) for r in rows])
 
 
 _VIEW_SYNC_JS = r"""
@@ -1006,7 +1038,7 @@ def build_base_map(
     height: int | str = "100%",
     extent: Extent | None = None,
     place_data: Mapping[str, Any] | None = None,
-    labels: Sequence[Sequence[Any]] | None = None,
+    labels: Sequence[Sequence[Any]] | ScriptJson | None = None,
     sync_view: bool = False,
 ) -> tuple[folium.Map, folium.LayerControl]:
     """The map without the events: basemaps, place layers, legend and the layer control.
@@ -1096,6 +1128,7 @@ def build_events_layer(
     name: str = "Events",
     aggregate_above: int = AGGREGATE_ABOVE,
     reveal: bool = True,
+    payload: LayerPayload | None = None,
 ) -> folium.FeatureGroup:
     """The (filtered) events as a feature group holding one :class:`EventsLayer`; past
     *aggregate_above* events, one marker per place with its count (see :func:`aggregate_payload`).
@@ -1103,7 +1136,7 @@ def build_events_layer(
     the marker is in view, and the view stays)."""
     group = folium.FeatureGroup(name=name, overlay=True, control=False)
     EventsLayer(events, selected_id=selected_id, fit=fit, name=name, aggregate_above=aggregate_above,
-                reveal=reveal).add_to(group)
+                reveal=reveal, payload=payload).add_to(group)
     return group
 
 
