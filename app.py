@@ -320,15 +320,34 @@ def sidebar(facets: filters.Facets) -> None:
     sb.radio("Basemap", list(BASEMAP_LABELS), format_func=BASEMAP_LABELS.__getitem__, key="f_basemap")
 
 
-def timeline_chart(rows: list[dict[str, Any]], freq: str, facets: filters.Facets, window: tuple[dt.date, dt.date]) -> Any:
-    """Events per day or week by type, with the date window shaded (an Altair layer chart)."""
+@st.cache_resource(show_spinner=False, max_entries=16)
+def timeline_bars(events_key: tuple[str, tuple[int, int]], view: ViewState, freq: str, types: tuple[str, ...]) -> Any:
+    """The timeline's bars for the view's filters other than the date window (an Altair chart,
+    read-only, shared): moving the slider reuses them."""
+    view = view.replace(start=None, end=None, selected_id=None, lat=None, lon=None, zoom=None)
+    return timeline_bar_chart(timeline_rows(events_key, view, freq), freq, types)
+
+
+def timeline_layers(bars: Any, window: tuple[dt.date, dt.date]) -> Any:
+    """*bars* (:func:`timeline_bar_chart`) with the date *window* shaded (an Altair layer chart)."""
+    import altair as alt
+    import pandas as pd
+
+    shade = alt.Chart(pd.DataFrame({"start": [pd.Timestamp(window[0])], "end": [pd.Timestamp(window[1])]})).mark_rect(
+        opacity=0.15, color="#1f77b4"
+    ).encode(x="start:T", x2="end:T")
+    return (shade + bars).properties(height=110)
+
+
+def timeline_bar_chart(rows: list[dict[str, Any]], freq: str, types: Sequence[str]) -> Any:
+    """Events per day or week by type (an Altair bar chart)."""
     # Imported here: the map is sent to the browser before these two heavy imports happen.
     import altair as alt
     import pandas as pd
 
     frame = pd.DataFrame(rows, columns=["period", "event_type", "count"])
     frame["period"] = pd.to_datetime(frame["period"])
-    types = [t for t, _ in facets.event_types]
+    types = list(types)
     color = alt.Color("event_type:N", title=None, legend=None,
                       scale=alt.Scale(domain=types, range=[mapview.type_color(t) for t in types]))
     bars = alt.Chart(frame).mark_bar().encode(
@@ -337,10 +356,7 @@ def timeline_chart(rows: list[dict[str, Any]], freq: str, facets: filters.Facets
         color=color,
         tooltip=[alt.Tooltip("period:T", title=freq), "event_type:N", alt.Tooltip("sum(count):Q", title="events")],
     )
-    shade = alt.Chart(pd.DataFrame({"start": [pd.Timestamp(window[0])], "end": [pd.Timestamp(window[1])]})).mark_rect(
-        opacity=0.15, color="#1f77b4"
-    ).encode(x="start:T", x2="end:T")
-    return (shade + bars).properties(height=110)
+    return bars
 
 
 def details(feature: dict[str, Any] | None, others: int = 0) -> None:
@@ -534,8 +550,8 @@ def main() -> None:
     if lo and hi and events:
         window = session.get("f_window") or (lo, hi)
         freq = filters.choose_freq(lo, hi)
-        rows = timeline_rows(data.events_key, view.replace(selected_id=None, lat=None, lon=None, zoom=None), freq)
-        chart_box.altair_chart(timeline_chart(rows, freq, facets, window), width="stretch")
+        bars = timeline_bars(data.events_key, filter_view(view), freq, tuple(t for t, _ in facets.event_types))
+        chart_box.altair_chart(timeline_layers(bars, window), width="stretch")
 
     clicked = (result or {}).get("last_object_clicked")
     if clicked and clicked != session.get("_last_click"):
@@ -545,7 +561,7 @@ def main() -> None:
             session["selected_id"] = hit.get("id")
             st.rerun()
 
-    import pandas as pd  # after the map is sent (see timeline_chart)
+    import pandas as pd  # after the map is sent (see timeline_bar_chart)
 
     if shown:  # column by column from rows built once per event (as filters.acled_rows)
         table = pd.DataFrame(acled_table(data.events_key).columns(shown[:TABLE_MAX_ROWS]))
