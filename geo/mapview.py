@@ -981,8 +981,13 @@ def _bounds_lat_lon(events: Sequence[Mapping[str, Any]]) -> list[list[float]] | 
     if not events:
         return None
     lats, lons = [], []
+    seen: set[int] = set()  # geometries shared by features (one object per place) count once
     for feature in events:
-        lon, lat = representative_lon_lat(feature["geometry"])
+        geometry = feature["geometry"]
+        if id(geometry) in seen:
+            continue
+        seen.add(id(geometry))
+        lon, lat = representative_lon_lat(geometry)
         lats.append(lat)
         lons.append(lon)
     return [[min(lats), min(lons)], [max(lats), max(lons)]]
