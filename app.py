@@ -550,7 +550,8 @@ def main() -> None:
     if lo and hi and events:
         window = session.get("f_window") or (lo, hi)
         freq = filters.choose_freq(lo, hi)
-        bars = timeline_bars(data.events_key, filter_view(view), freq, tuple(t for t, _ in facets.event_types))
+        bars = timeline_bars(data.events_key, filter_view(view).replace(start=None, end=None), freq,
+                             tuple(t for t, _ in facets.event_types))
         chart_box.altair_chart(timeline_layers(bars, window), width="stretch")
 
     clicked = (result or {}).get("last_object_clicked")

@@ -25,7 +25,6 @@ map is not remounted on each filter change; :func:`build_map` puts both together
 
 from __future__ import annotations
 
-import heapq
 import html
 import json
 import re
@@ -328,17 +327,17 @@ _END = itemgetter("date_end")
 def aggregate_payload(events: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Events grouped by place, for very many events: one marker per place with its count,
     its count per event type and its most recent events (clipped), instead of one per event."""
-    strings = _Strings()
-    s = strings
-    s("")
+    index: dict[str, int] = {"": 0}  # the string table, as in events_payload
+    intern = index.setdefault
     by_place: dict[str, list[Mapping[str, Any]]] = {}
     geometry_of: dict[str, Mapping[str, Any]] = {}
     for feature in events:
         props = feature["properties"]
-        group = by_place.get(props["place_id"])
+        pid = props["place_id"]
+        group = by_place.get(pid)
         if group is None:
-            by_place[props["place_id"]] = [props]
-            geometry_of[props["place_id"]] = feature["geometry"]
+            by_place[pid] = [props]
+            geometry_of[pid] = feature["geometry"]
         else:
             group.append(props)
     types: dict[str, int] = {}
@@ -352,20 +351,27 @@ def aggregate_payload(events: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             if t is None:
                 t = types[etype] = len(types)
             by_type += (t, n)
-        recent = heapq.nlargest(AGGREGATE_RECENT, group, key=_START)
-        rows.append([
+        place = first["place"]
+        head = [
             round(lat, 5),
             round(lon, 5),
             len(group),
             by_type[0],
-            s(first["place"]),
-            s(min(map(_START, group))),
-            s(max(map(_END, group))),
+            intern("" if place is None else str(place), len(index)),
+            intern(min(map(_START, group)), len(index)),
+            intern(max(map(_END, group)), len(index)),
             first["geo_precision"],
             by_type,
-            [[s(p["date_start"]), types[p["event_type"]], s(_clip(p["summary"], SUMMARY_MAX))] for p in recent],
+        ]
+        # the same as heapq.nlargest(AGGREGATE_RECENT, group, key=_START), in C
+        recent = sorted(group, key=_START, reverse=True)[:AGGREGATE_RECENT] if len(group) > 1 else group
+        head.append([
+            [intern(p["date_start"], len(index)), types[p["event_type"]],
+             intern(_clip(p["summary"], SUMMARY_MAX), len(index))]
+            for p in recent
         ])
-    return {"s": strings.items, "t": list(types), "c": [type_color(t) for t in types], "g": rows, "n": len(events)}
+        rows.append(head)
+    return {"s": list(index), "t": list(types), "c": [type_color(t) for t in types], "g": rows, "n": len(events)}
 
 
 _JS_HELPERS = r"""
