@@ -55,6 +55,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    "--disable-default-apps",
+    "--disable-domain-reliability",
+    "--metrics-recording-only",
 ]
 SLIDER_KEY = "f_window"  # app.py's date-window slider
 FOLIUM_FRAME = 'iframe[title="streamlit_folium.st_folium"]'

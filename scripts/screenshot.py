@@ -21,19 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as `python scripts/screenshot.py`
     sys.path.insert(0, str(ROOT))
 
-from geo.bench import streamlit_server  # noqa: E402  (after the path above)
+from geo.bench import CHROMIUM_ARGS, streamlit_server  # noqa: E402  (after the path above)
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-default-apps",
-    "--disable-domain-reliability",
-    "--metrics-recording-only",
-]
 
 
 @contextlib.contextmanager
