@@ -24,7 +24,6 @@ if str(ROOT) not in sys.path:  # run as `python scripts/screenshot.py`
 from geo.bench import CHROMIUM_ARGS, streamlit_server  # noqa: E402  (after the path above)
 
 
-
 @contextlib.contextmanager
 def running_app(data_dir: Path | None = None, *, timeout: float = 60.0, log: Path | None = None) -> Iterator[str]:
     """Run the dashboard with `streamlit run` on a free port of 127.0.0.1; yield its URL."""
