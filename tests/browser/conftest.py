@@ -26,6 +26,25 @@ def _load_screenshot_module() -> Any:
 shot = _load_screenshot_module()
 
 
+def wait_until(pg: Any, predicate: Any, what: str, timeout_ms: int = 30000) -> None:
+    """Poll *predicate* (no timing assertion: only a generous limit on waiting)."""
+    waited = 0
+    while waited < timeout_ms:
+        try:
+            if predicate():
+                return
+        except Exception:  # noqa: BLE001 - the iframe may be mid-update
+            pass
+        pg.wait_for_timeout(250)
+        waited += 250
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def idle(pg: Any, timeout_ms: int = 30000) -> None:
+    """Wait until Streamlit is not running the script."""
+    wait_until(pg, lambda: pg.locator('[data-testid="stStatusWidget"]').count() == 0, "the app to be idle", timeout_ms)
+
+
 def sample_data_dir(target: Path) -> Path:
     """A data folder holding the sample events and places."""
     target.mkdir(parents=True, exist_ok=True)

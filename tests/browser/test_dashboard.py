@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.browser.conftest import ROOT, Recorder, sample_data_dir, shot
+from tests.browser.conftest import ROOT, Recorder, idle, sample_data_dir, shot, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -25,27 +25,8 @@ def shown_count(pg: Any) -> int:
     return int(match.group(1).replace(",", ""))
 
 
-def wait_until(pg: Any, predicate: Any, what: str, timeout_ms: int = 30000) -> None:
-    """Poll *predicate* (no timing assertion: only a generous limit on waiting)."""
-    waited = 0
-    while waited < timeout_ms:
-        try:
-            if predicate():
-                return
-        except Exception:  # the iframe may be mid-update
-            pass
-        pg.wait_for_timeout(250)
-        waited += 250
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def markers_match(pg: Any, expected: int) -> bool:
     return shot.marker_count(shot.map_frame(pg)) == expected
-
-
-def idle(pg: Any) -> None:
-    """Wait until Streamlit is not running the script."""
-    wait_until(pg, lambda: pg.locator('[data-testid="stStatusWidget"]').count() == 0, "the app to be idle")
 
 
 def open_app(pg: Any, url: str) -> None:

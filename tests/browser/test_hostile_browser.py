@@ -25,7 +25,7 @@ from hardening_tally import record
 
 from geo import store
 from geo.ingest import ingest_text
-from tests.browser.conftest import FIXTURES, shot
+from tests.browser.conftest import FIXTURES, idle, shot, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -184,20 +184,11 @@ def watched(browser: Any) -> Iterator[Watch]:
 
 
 def _wait(page: Any, predicate: Any, what: str, timeout_ms: int = 60000) -> None:
-    waited = 0
-    while waited < timeout_ms:
-        try:
-            if predicate():
-                return
-        except Exception:  # noqa: BLE001 - mid-update
-            pass
-        page.wait_for_timeout(250)
-        waited += 250
-    raise AssertionError(f"timed out waiting for {what}")
+    wait_until(page, predicate, what, timeout_ms)
 
 
 def _idle(page: Any) -> None:
-    _wait(page, lambda: page.locator('[data-testid="stStatusWidget"]').count() == 0, "the app to be idle")
+    idle(page, 60000)
 
 
 def _finish(watch: Watch) -> None:
