@@ -27,12 +27,12 @@ from typing import Any
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import assets, filters, mapview, share, store
+from geo import assets, filters, mapview, share, store, timeline
 from geo.errors import GeoError
 from geo.share import ViewState
 
 APP_DIR = Path(__file__).resolve().parent
-TABLE_MAX_ROWS = 5000
+TABLE_PAGE_ROWS = 1000  # rows sent to the browser at once (5,000 cost about 0.3 s of a first visit)
 MAP_HEIGHT = 560
 WIDGET_KEYS = ("f_types", "f_actors", "f_places", "f_query", "f_precise", "f_window", "f_basemap")
 BASEMAP_LABELS = {"offline": "Offline borders (no network)", "osm": "OpenStreetMap tiles (online)"}
@@ -320,43 +320,12 @@ def sidebar(facets: filters.Facets) -> None:
     sb.radio("Basemap", list(BASEMAP_LABELS), format_func=BASEMAP_LABELS.__getitem__, key="f_basemap")
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
-def timeline_bars(events_key: tuple[str, tuple[int, int]], view: ViewState, freq: str, types: tuple[str, ...]) -> Any:
-    """The timeline's bars for the view's filters other than the date window (an Altair chart,
-    read-only, shared): moving the slider reuses them."""
-    view = view.replace(start=None, end=None, selected_id=None, lat=None, lon=None, zoom=None)
-    return timeline_bar_chart(timeline_rows(events_key, view, freq), freq, types)
-
-
-def timeline_layers(bars: Any, window: tuple[dt.date, dt.date]) -> Any:
-    """*bars* (:func:`timeline_bar_chart`) with the date *window* shaded (an Altair layer chart)."""
-    import altair as alt
-    import pandas as pd
-
-    shade = alt.Chart(pd.DataFrame({"start": [pd.Timestamp(window[0])], "end": [pd.Timestamp(window[1])]})).mark_rect(
-        opacity=0.15, color="#1f77b4"
-    ).encode(x="start:T", x2="end:T")
-    return (shade + bars).properties(height=110)
-
-
-def timeline_bar_chart(rows: list[dict[str, Any]], freq: str, types: Sequence[str]) -> Any:
-    """Events per day or week by type (an Altair bar chart)."""
-    # Imported here: the map is sent to the browser before these two heavy imports happen.
-    import altair as alt
-    import pandas as pd
-
-    frame = pd.DataFrame(rows, columns=["period", "event_type", "count"])
-    frame["period"] = pd.to_datetime(frame["period"])
-    types = list(types)
-    color = alt.Color("event_type:N", title=None, legend=None,
-                      scale=alt.Scale(domain=types, range=[mapview.type_color(t) for t in types]))
-    bars = alt.Chart(frame).mark_bar().encode(
-        x=alt.X("period:T", title=None),
-        y=alt.Y("sum(count):Q", title=f"per {freq}"),
-        color=color,
-        tooltip=[alt.Tooltip("period:T", title=freq), "event_type:N", alt.Tooltip("sum(count):Q", title="events")],
-    )
-    return bars
+def timeline_chart(rows: list[dict[str, Any]], freq: str, span: tuple[dt.date, dt.date],
+                   window: tuple[dt.date, dt.date], types: Sequence[str]) -> None:
+    """The events per day or week, by type in the map's colours, the date window shaded
+    (:mod:`geo.timeline`: an SVG page, no charting library)."""
+    page = timeline.timeline_html(rows, freq=freq, span=span, window=window, types=types, color=mapview.type_color)
+    st.iframe(page, height=timeline.HEIGHT + 4)
 
 
 def details(feature: dict[str, Any] | None, others: int = 0) -> None:
@@ -548,11 +517,10 @@ def main() -> None:
     st.text_input("Map view", key=mapview.VIEW_SINK_KEY, on_change="ignore", live="0ms",
                   label_visibility="collapsed", max_chars=share.MAX_PARAM_CHARS)
     if lo and hi and events:
-        window = session.get("f_window") or (lo, hi)
         freq = filters.choose_freq(lo, hi)
-        bars = timeline_bars(data.events_key, filter_view(view).replace(start=None, end=None), freq,
-                             tuple(t for t, _ in facets.event_types))
-        chart_box.altair_chart(timeline_layers(bars, window), width="stretch")
+        with chart_box:
+            timeline_chart(timeline_rows(data.events_key, filter_view(view).replace(start=None, end=None), freq),
+                           freq, (lo, hi), session.get("f_window") or (lo, hi), [t for t, _ in facets.event_types])
 
     clicked = (result or {}).get("last_object_clicked")
     if clicked and clicked != session.get("_last_click"):
@@ -562,17 +530,25 @@ def main() -> None:
             session["selected_id"] = hit.get("id")
             st.rerun()
 
-    import pandas as pd  # after the map is sent (see timeline_bar_chart)
+    import pandas as pd  # after the map is sent
 
-    if shown:  # column by column from rows built once per event (as filters.acled_rows)
-        table = pd.DataFrame(acled_table(data.events_key).columns(shown[:TABLE_MAX_ROWS]))
-    else:
-        table = pd.DataFrame([], columns=list(filters.ACLED_COLUMNS))
-    ids = [str(f.get("id")) for f in shown[:TABLE_MAX_ROWS]]
+    pages = max(1, -(-len(shown) // TABLE_PAGE_ROWS))
+    if session.get("table_page", 1) > pages:  # fewer rows after a filter change
+        session["table_page"] = pages
     left, right = st.columns([3, 2])
     with left:
-        if len(shown) > TABLE_MAX_ROWS:
-            st.caption(f"The table shows the first {TABLE_MAX_ROWS:,} of {len(shown):,}; the downloads have all.")
+        first = 0
+        if pages > 1:
+            page_no = st.number_input(f"Table page (of {pages:,})", min_value=1, max_value=pages, step=1, key="table_page")
+            first = (int(page_no) - 1) * TABLE_PAGE_ROWS
+            st.caption(f"Rows {first + 1:,} to {min(first + TABLE_PAGE_ROWS, len(shown)):,} of {len(shown):,}; "
+                       "the downloads have all.")
+        rows = shown[first:first + TABLE_PAGE_ROWS]
+        if rows:  # column by column from rows built once per event (as filters.acled_rows)
+            table = pd.DataFrame(acled_table(data.events_key).columns(rows))
+        else:
+            table = pd.DataFrame([], columns=list(filters.ACLED_COLUMNS))
+        ids = [str(f.get("id")) for f in rows]
         picked = st.dataframe(table, key="table", on_select="rerun", selection_mode="single-row",
                               hide_index=True, height=320)
         rows_picked = list(getattr(getattr(picked, "selection", None), "rows", []) or [])

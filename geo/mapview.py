@@ -770,25 +770,35 @@ class _LabelsLayer(_FastLayer):
             if (!centred) { el.appendChild(document.createElement("i")); }
             span.textContent = r[2];
             el.appendChild(span);
-            var icon = L.divIcon({html: el, className: "geo-lbl", iconSize: [0, 0], iconAnchor: [0, 0]});
-            group.addLayer(L.marker([r[0], r[1]], {icon: icon, interactive: false, keyboard: false, pane: "geoLabels"}));
-            items.push({el: el, ll: L.latLng(r[0], r[1]), lo: r[4], hi: r[5], centred: centred, w: 0, h: 0});
+            items.push({el: el, ll: L.latLng(r[0], r[1]), lo: r[4], hi: r[5], centred: centred, w: 0, h: 0, marker: null});
           });
+          // A name becomes a marker only at the zooms of its tier (thousands of event places
+          // would otherwise each be a DOM element from the start); the names shown are measured
+          // in one pass (one layout), not one forced layout per name.
           function layout() {
-            var z = map.getZoom(), placed = [];
+            var z = map.getZoom(), placed = [], tier = [];
             items.forEach(function (it) {
-              var show = z >= it.lo && z <= it.hi;
-              if (show) {
-                it.el.style.display = "";
-                if (!it.w) { it.w = it.el.offsetWidth; it.h = it.el.offsetHeight || 13; }
-                var p = map.latLngToLayerPoint(it.ll), x0 = it.centred ? p.x - it.w / 2 : p.x - 3, y0 = p.y - it.h / 2;
-                var box = [x0 - 3, y0 - 1, x0 + it.w + 3, y0 + it.h + 1];
-                for (var j = 0; j < placed.length; j++) {
-                  var b = placed[j];
-                  if (box[0] < b[2] && box[2] > b[0] && box[1] < b[3] && box[3] > b[1]) { show = false; break; }
+              if (z >= it.lo && z <= it.hi) {
+                if (!it.marker) {
+                  var icon = L.divIcon({html: it.el, className: "geo-lbl", iconSize: [0, 0], iconAnchor: [0, 0]});
+                  it.marker = L.marker(it.ll, {icon: icon, interactive: false, keyboard: false, pane: "geoLabels"});
                 }
-                if (show) { placed.push(box); }
+                if (!group.hasLayer(it.marker)) { group.addLayer(it.marker); }
+                it.el.style.display = "";
+                tier.push(it);
+              } else if (it.marker && group.hasLayer(it.marker)) {
+                group.removeLayer(it.marker);
               }
+            });
+            tier.forEach(function (it) { if (!it.w) { it.w = it.el.offsetWidth; it.h = it.el.offsetHeight || 13; } });
+            tier.forEach(function (it) {
+              var p = map.latLngToLayerPoint(it.ll), x0 = it.centred ? p.x - it.w / 2 : p.x - 3, y0 = p.y - it.h / 2;
+              var box = [x0 - 3, y0 - 1, x0 + it.w + 3, y0 + it.h + 1], show = true;
+              for (var j = 0; j < placed.length; j++) {
+                var b = placed[j];
+                if (box[0] < b[2] && box[2] > b[0] && box[1] < b[3] && box[3] > b[1]) { show = false; break; }
+              }
+              if (show) { placed.push(box); }
               it.el.style.display = show ? "" : "none";
             });
           }

@@ -122,6 +122,10 @@ def test_popup_shows_hostile_text_escaped(page: tuple[Any, Recorder], app_url: s
             break
         except AssertionError:
             continue
+    # The click's popup, then the rerun's map zooms to the selected event and opens its own
+    # (for a moment both are there): wait for that view, then for the one popup.
+    wait_until(pg, lambda: "zoom=" in pg.url, "the map to show the selected event")
+    idle(pg)
     wait_until(pg, lambda: shot.map_frame(pg).locator(".ev-popup").count() == 1, "a popup")
     popup = shot.map_frame(pg).locator(".ev-popup")
     wait_until(pg, lambda: "onerror" in popup.inner_text(), "the popup's text")
