@@ -500,8 +500,11 @@ def main() -> None:
     # With no centre in the URL the map fits the filtered events (so does a link without one).
     selected_feature_id = selected.get("id") if selected else None
     payload = events_layer_payload(data.events_key, filter_view(view), selected_feature_id, shown)
+    # The table goes to the browser as a static file, not inside the map's websocket message.
+    payload_url = assets.publish_layer(APP_DIR, payload.digest, payload.json)
     layer = mapview.build_events_layer(shown, selected_id=selected_feature_id,
-                                       fit=selected is None and view.lat is None, reveal=reveal, payload=payload)
+                                       fit=selected is None and view.lat is None, reveal=reveal, payload=payload,
+                                       payload_url=payload_url)
     result = st_folium(
         base,
         key="map",

@@ -10,6 +10,7 @@ iframe, served from ``<app>/component/streamlit_folium.st_folium/index.html``; h
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -18,6 +19,10 @@ from pathlib import Path
 # From the component iframe (<base>/component/<name>/index.html) to <base>/app/static/vendor.
 IFRAME_BASE = "../../app/static/vendor"
 VENDOR_SUBDIR = Path("static") / "vendor"
+# The dashboard's events tables, one file per content (see publish_layer), and how many are kept.
+LAYERS_SUBDIR = Path("static") / "layers"
+LAYERS_IFRAME_BASE = "../../app/static/layers"
+LAYERS_KEPT = 256
 
 
 @dataclass(frozen=True)
@@ -99,3 +104,49 @@ def install_vendor(app_dir: str | Path) -> Path:
             shutil.rmtree(tmp.parent, ignore_errors=True)
     return vendor
 
+
+
+def publish_layer(app_dir: str | Path, digest: str, text: str, *, keep: int = LAYERS_KEPT) -> str | None:
+    """Put an events table (*text*, named by its content's *digest*) where Streamlit serves
+    static files, ``<app_dir>/static/layers/<digest>.json``, and return its URL from the map's
+    iframe; None when the folder cannot be written (the caller then puts the table in the page).
+
+    The file is written once (temporary file, then renamed) and touched when used again, so
+    that pruning to the *keep* most recently used tables never removes a table a session is
+    showing. A table is immutable under its name: the browser may cache it.
+    """
+    if not digest.isalnum():
+        raise ValueError(f"a layer's digest must be letters and digits, got {digest!r}")
+    folder = Path(app_dir) / LAYERS_SUBDIR
+    path = folder / f"{digest}.json"
+    try:
+        if path.exists():
+            os.utime(path)
+            return f"{LAYERS_IFRAME_BASE}/{path.name}"
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as fh:
+                fh.write(text)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        _prune(folder, keep)
+    except OSError:
+        return None
+    return f"{LAYERS_IFRAME_BASE}/{path.name}"
+
+
+def _prune(folder: Path, keep: int) -> None:
+    """Remove all but the *keep* most recently used tables of *folder*."""
+    tables = []
+    for entry in os.scandir(folder):
+        if entry.name.endswith(".json"):
+            try:
+                tables.append((entry.stat().st_mtime_ns, entry.path))
+            except FileNotFoundError:
+                continue
+    for _mtime, path in sorted(tables, reverse=True)[keep:]:
+        Path(path).unlink(missing_ok=True)

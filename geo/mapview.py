@@ -25,12 +25,14 @@ map is not remounted on each filter change; :func:`build_map` puts both together
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from operator import itemgetter
 from typing import Any
 
@@ -549,13 +551,33 @@ window.geoEv = (function () {
       map.once("moveend", function () { if (Date.now() - t0 < 3000) { setTimeout(open, 50); } });
     }, 80);
   }
+  // The events table fetched from a static file (the dashboard: it stays out of the
+  // websocket message, and the browser caches it); built into *holder* once it comes.
+  function load(url, builder, opts, done) {
+    var holder = L.featureGroup();
+    fetch(url, {credentials: "same-origin"}).then(function (r) {
+      if (!r.ok) { throw new Error("HTTP " + r.status); }
+      return r.json();
+    }).then(function (d) {
+      var g = (builder === "buildAggregate" ? buildAggregate : build)(d, opts);
+      holder.addLayer(g);
+      holder.evGroup = g;
+      if (holder._map) { done(g); }  // else a newer run has replaced this layer already
+    }).catch(function (err) {
+      var map = holder._map;
+      if (!map) { return; }
+      L.popup({className: "ev-load-error"}).setLatLng(map.getCenter())
+        .setContent(esc("The events could not be loaded (" + err.message + "); reload the page.")).openOn(map);
+    });
+    return holder;
+  }
   function control(lc, group, name) {
     if (!lc) { return; }
     if (window.__geoEvOverlay) { try { lc.removeLayer(window.__geoEvOverlay); } catch (e) {} }
     lc.addOverlay(group, name);
     window.__geoEvOverlay = group;
   }
-  return {esc: esc, safeUrl: safeUrl, row: row, popup: popup, tooltip: tooltip, build: build, buildAggregate: buildAggregate, fit: fit, control: control, openSelected: openSelected};
+  return {esc: esc, safeUrl: safeUrl, row: row, popup: popup, tooltip: tooltip, build: build, buildAggregate: buildAggregate, load: load, fit: fit, control: control, openSelected: openSelected};
 })();
 """
 
@@ -635,6 +657,11 @@ class LayerPayload:
     count: int
     aggregated: bool
 
+    @cached_property
+    def digest(self) -> str:
+        """A name for the table's content (a static file's name: :func:`geo.assets.publish_layer`)."""
+        return hashlib.sha1(self.json.encode("ascii"), usedforsecurity=False).hexdigest()
+
 
 def layer_payload(
     events: Sequence[Mapping[str, Any]], selected_id: str | None = None, *, aggregate_above: int = AGGREGATE_ABOVE
@@ -652,12 +679,24 @@ class EventsLayer(_FastLayer):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
+        {%- if this.payload_url %}
+        var {{ this.get_name() }} = window.geoEv.load({{ this.payload_url }}, "{{ this.builder }}", {clusterRadius: {{ this.cluster_radius }}}, function (g) {
+        {%- else %}
         var {{ this.get_name() }} = window.geoEv.{{ this.builder }}({{ this.payload_json }}, {clusterRadius: {{ this.cluster_radius }}});
+        (function (g) {
+        {%- endif %}
         {%- if this.map_name %}
         {%- if this.fit %}
-        window.geoEv.fit({{ this.map_name }}, {{ this.get_name() }}, {{ this.fit_max_zoom }});
+          window.geoEv.fit({{ this.map_name }}, g, {{ this.fit_max_zoom }});
         {%- endif %}
-        window.geoEv.openSelected({{ this.get_name() }}, {{ 'true' if this.reveal else 'false' }});
+          window.geoEv.openSelected(g, {{ 'true' if this.reveal else 'false' }});
+        {%- endif %}
+        {%- if this.payload_url %}
+        });
+        {%- else %}
+        })({{ this.get_name() }});
+        {%- endif %}
+        {%- if this.map_name %}
         window.geoEv.control(window.__geoLayerControl, {{ this._parent.get_name() if this.in_group else this.get_name() }}, {{ this.control_name }});
         {%- endif %}
         {% endmacro %}
@@ -676,6 +715,7 @@ class EventsLayer(_FastLayer):
         aggregate_above: int = AGGREGATE_ABOVE,
         reveal: bool = True,
         payload: LayerPayload | None = None,
+        payload_url: str | None = None,
     ) -> None:
         super().__init__(name=name, overlay=True, control=False, show=True)
         self._name = "EventsLayer"
@@ -684,6 +724,8 @@ class EventsLayer(_FastLayer):
         self.aggregated = payload.aggregated
         self.builder = "buildAggregate" if self.aggregated else "build"
         self.payload_json = payload.json
+        # where the browser fetches the table instead (the dashboard); the page holds only its URL
+        self.payload_url = script_json(payload_url) if payload_url else None
         self.count = payload.count
         self.fit = fit
         self.cluster_radius = int(cluster_radius)
@@ -1150,14 +1192,17 @@ def build_events_layer(
     aggregate_above: int = AGGREGATE_ABOVE,
     reveal: bool = True,
     payload: LayerPayload | None = None,
+    payload_url: str | None = None,
 ) -> folium.FeatureGroup:
     """The (filtered) events as a feature group holding one :class:`EventsLayer`; past
     *aggregate_above* events, one marker per place with its count (see :func:`aggregate_payload`).
     *reveal*: the map may zoom to show the selected event's marker (else its popup opens only if
-    the marker is in view, and the view stays)."""
+    the marker is in view, and the view stays). With *payload_url*, the browser fetches the
+    table (*payload*, published there by :func:`geo.assets.publish_layer`) instead of finding
+    it in the page."""
     group = folium.FeatureGroup(name=name, overlay=True, control=False)
     EventsLayer(events, selected_id=selected_id, fit=fit, name=name, aggregate_above=aggregate_above,
-                reveal=reveal, payload=payload).add_to(group)
+                reveal=reveal, payload=payload, payload_url=payload_url).add_to(group)
     return group
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -297,3 +298,41 @@ def test_map_writes_its_view_into_the_page_url(page: str) -> None:
     assert f'"{mapview.VIEW_SINK_KEY}"' in synced
     assert "history.replaceState" in synced and "moveend" in synced
     assert "geoViewSync" not in page  # other maps (the article preview) leave the URL alone
+
+
+def test_the_events_table_can_be_fetched_from_a_static_file(
+        tmp_path: Path, collections: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    events = event_features(collections[0])
+    payload = mapview.layer_payload(events)
+    url = assets.publish_layer(tmp_path, payload.digest, payload.json)
+    assert url == f"{assets.LAYERS_IFRAME_BASE}/{payload.digest}.json"
+    served = tmp_path / assets.LAYERS_SUBDIR / f"{payload.digest}.json"
+    assert json.loads(served.read_text()) == json.loads(payload.json)
+    m, _control = mapview.build_base_map(None, mapview.ViewState(), all_events=events)
+    mapview.build_events_layer(events, payload=payload, payload_url=url).add_to(m)
+    page = mapview.render_html(m)
+    assert f'window.geoEv.load("{url}", "build"' in page
+    assert payload.json not in page  # the page holds the URL, not the table
+    assert "window.geoEv.fit(" in page and "window.geoEv.openSelected(g" in page
+
+
+def test_published_tables_are_written_once_kept_while_used_and_pruned(tmp_path: Path) -> None:
+    urls = [assets.publish_layer(tmp_path, f"{i:040x}", f"[{i}]", keep=3) for i in range(3)]
+    folder = tmp_path / assets.LAYERS_SUBDIR
+    first = folder / f"{0:040x}.json"
+    os.utime(first, ns=(1, 1))  # long unused ...
+    assert assets.publish_layer(tmp_path, f"{0:040x}", "ignored", keep=3) == urls[0]  # ... used again: touched
+    assert first.read_text() == "[0]"  # a table is never rewritten under its name
+    assets.publish_layer(tmp_path, f"{3:040x}", "[3]", keep=3)
+    left = sorted(p.name for p in folder.iterdir())
+    assert len(left) == 3 and first.name in left and f"{1:040x}.json" not in left  # the oldest unused went
+    assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_table_that_cannot_be_published_stays_in_the_page(tmp_path: Path) -> None:
+    blocked = tmp_path / "app"
+    blocked.mkdir()
+    (blocked / "static").write_text("a file where the folder should be")
+    assert assets.publish_layer(blocked, "ab" * 20, "[]") is None
+    with pytest.raises(ValueError, match="digest"):
+        assets.publish_layer(tmp_path, "../../etc/passwd", "[]")
