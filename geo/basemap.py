@@ -151,12 +151,13 @@ def _in_window(lat: float, lon: float) -> bool:
     return south <= lat <= north and west <= lon <= east
 
 
-def labels(
-    event_places: Iterable[tuple[str, float, float, str]] = (), basemap_dir: Path = BASEMAP_DIR
-) -> list[Label]:
-    """The names the offline map shows, most important first: countries (Natural Earth), the
-    capitals, Nagorno-Karabakh, the region's towns (the gazetteer, by population and a list of
-    key places) and the *event_places* (``(place_id, lat, lon, name)``) not named already."""
+LABELS_FILE = "labels.json"  # the names below but the events' places, precomputed (see base_labels)
+
+
+def compute_base_labels(basemap_dir: Path = BASEMAP_DIR) -> tuple[list[Label], list[str]]:
+    """The names the offline map shows whatever the data, most important first: countries
+    (Natural Earth), the capitals, Nagorno-Karabakh, the region's towns (the gazetteer, by
+    population and a list of key places); and the place ids they name."""
     from geo.gazetteer import load_gazetteer
 
     out: list[Label] = []
@@ -170,13 +171,13 @@ def labels(
         # after the towns: where they are is what a reader needs first.
         out.append(Label(*REGION_LABEL_AT, "Nagorno-Karabakh", "region", 2, rank=500, zooms=(6, 10)))
     gazetteer = load_gazetteer()
-    named: set[str] = set()
+    named: dict[str, None] = {}
     big: list[tuple[float, float]] = []
     for pid in CAPITALS:
         if pid in gazetteer:
             place = gazetteer.get(pid)
             out.append(Label(*place.lat_lon, place.name, "city", 1, place.population))
-            named.add(pid)
+            named[pid] = None
             big.append(place.lat_lon)
     for pid, (text, other) in KEY_PLACES.items():
         if pid not in gazetteer:
@@ -185,7 +186,7 @@ def labels(
         if other is not None and other not in place.alternate_names and other != place.name:
             text = place.name  # the other name is not the gazetteer's: show its own
         out.append(Label(*place.lat_lon, text, "town", 2, place.population, rank=len(named)))
-        named.add(pid)
+        named[pid] = None
     towns = sorted(
         (p for p in gazetteer if p.kind == "settlement" and p.place_id not in named and p.population >= 2500),
         key=lambda p: -p.population,
@@ -199,9 +200,47 @@ def labels(
             out.append(Label(lat, lon, place.name, "town", 3 if place.population >= 8000 else 4, place.population))
         else:
             continue
-        named.add(place.place_id)
+        named[place.place_id] = None
         if place.population >= 500_000:
             big.append((lat, lon))
+    return out, list(named)
+
+
+def write_base_labels(basemap_dir: Path = BASEMAP_DIR) -> Path:
+    """Write :func:`compute_base_labels` to ``labels.json`` (after the gazetteer or the borders
+    change; a test fails while the file is stale)."""
+    found, named = compute_base_labels(basemap_dir)
+    path = basemap_dir / LABELS_FILE
+    rows = [[lb.lat, lb.lon, lb.text, lb.kind, lb.tier, lb.population, lb.rank, list(lb.zooms) if lb.zooms else None]
+            for lb in found]
+    text = ('{"labels": [\n' + ",\n".join(json.dumps(row, ensure_ascii=False) for row in rows)
+            + '\n],\n"named": ' + json.dumps(named) + "}\n")
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@lru_cache(maxsize=4)
+def base_labels(basemap_dir: Path = BASEMAP_DIR) -> tuple[tuple[Label, ...], frozenset[str]]:
+    """:func:`compute_base_labels`, read from ``labels.json`` when it is there (loading the
+    gazetteer to compute them costs a cold start about 0.2 s)."""
+    try:
+        saved = json.loads((basemap_dir / LABELS_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        found, named = compute_base_labels(basemap_dir)
+        return tuple(found), frozenset(named)
+    found = [Label(lat, lon, text, kind, tier, pop, rank, tuple(zooms) if zooms else None)
+             for lat, lon, text, kind, tier, pop, rank, zooms in saved["labels"]]
+    return tuple(found), frozenset(saved["named"])
+
+
+def labels(
+    event_places: Iterable[tuple[str, float, float, str]] = (), basemap_dir: Path = BASEMAP_DIR
+) -> list[Label]:
+    """The names the offline map shows, most important first: :func:`base_labels` and the
+    *event_places* (``(place_id, lat, lon, name)``) not named already."""
+    found, named_ids = base_labels(basemap_dir)
+    out = list(found)
+    named = set(named_ids)
     for pid, lat, lon, name in event_places:
         if pid in named or not name:
             continue
@@ -209,3 +248,7 @@ def labels(
         out.append(Label(lat, lon, name, "place", 4))
     out.sort(key=lambda lb: (lb.tier, lb.rank, -lb.population))
     return out
+
+
+if __name__ == "__main__":
+    print(write_base_labels())
