@@ -179,6 +179,14 @@ def read_data(data_dir: Path) -> Data:
 # ---------------------------------------------------------------- view state <-> widgets <-> URL
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def link_bounds(events_key: tuple[str, tuple[int, int]]) -> share.Bounds:
+    """:func:`bounds_of` the events of *events_key* (read-only, shared: a new session's first
+    run reads its link against them)."""
+    events, facets, _extent = load_events(*events_key)
+    return bounds_of(events, facets)
+
+
 def bounds_of(events: Sequence[dict[str, Any]], facets: filters.Facets) -> share.Bounds:
     """What a shared link may ask for, given the data."""
     return share.Bounds(
@@ -451,7 +459,7 @@ def main() -> None:
     events, facets = data.events, data.facets
     for message in data.errors:
         st.error(mapview.markdown_escape(message))
-    read_url_once(session, st.query_params, lambda: bounds_of(events, facets))
+    read_url_once(session, st.query_params, lambda: link_bounds(data.events_key))
     if session.get("_advance") and facets.date_min and facets.date_max:
         session["_advance"] = False
         on_step(facets.date_min, facets.date_max)

@@ -354,19 +354,21 @@ def aggregate_payload(events: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
                 t = types[etype] = len(types)
             by_type += (t, n)
         place = first["place"]
+        # newest first (stable: the same as heapq.nlargest(AGGREGATE_RECENT, ...), in C); its
+        # last is the earliest start
+        newest = sorted(group, key=_START, reverse=True) if len(group) > 1 else group
+        recent = newest[:AGGREGATE_RECENT]
         head = [
             round(lat, 5),
             round(lon, 5),
             len(group),
             by_type[0],
             intern("" if place is None else str(place), len(index)),
-            intern(min(map(_START, group)), len(index)),
+            intern(newest[-1]["date_start"], len(index)),
             intern(max(map(_END, group)), len(index)),
             first["geo_precision"],
             by_type,
         ]
-        # the same as heapq.nlargest(AGGREGATE_RECENT, group, key=_START), in C
-        recent = sorted(group, key=_START, reverse=True)[:AGGREGATE_RECENT] if len(group) > 1 else group
         head.append([
             [intern(p["date_start"], len(index)), types[p["event_type"]],
              intern(_clip(p["summary"], SUMMARY_MAX), len(index))]
