@@ -160,3 +160,17 @@ def test_lock_holder_removes_temp_files_a_killed_writer_left(tmp_path: Path) -> 
     with locked(tmp_path):
         assert not any(p.exists() for p in stale)
     assert other.exists()
+
+
+def test_read_readable_shows_the_good_features_around_a_bad_date(tmp_path: Path) -> None:
+    """A bad date is a bad feature like any other, not a file that is not JSON (it used to hide
+    every event: the date's ValueError was taken for the parser's)."""
+    sample = json.loads((Path(__file__).parent / "fixtures" / "events_sample.geojson").read_text(encoding="utf-8"))
+    sample["features"][2]["properties"]["date_start"] = "19 Sept 2023"
+    path = tmp_path / "events.geojson"
+    path.write_text(json.dumps(sample), encoding="utf-8")
+    collection, problems = store.read_readable(path)
+    assert len(collection["features"]) == len(sample["features"]) - 1
+    assert len(problems) == 1 and f"{path}: feature 2: " in problems[0] and "19 Sept 2023" in problems[0]
+    with pytest.raises(ValidationError, match="feature 2"):
+        store.read_collection(path)
