@@ -470,21 +470,16 @@ def main() -> None:
     for note in session.get("_url_notes") or []:
         st.warning(mapview.markdown_escape(note), icon="🔗")
 
-    sidebar(facets)
     if not events:
         st.info(f"No events yet in {mapview.markdown_escape(data_dir)}. Add an article on the 'Add an article' page, or run "
                 "`python -m geo ingest` on a text file.")
 
     lo, hi = facets.date_min, facets.date_max
-    if lo and hi:
-        if "f_window" not in session:
-            session["f_window"] = (lo, hi)
-        col_slider, col_play = st.columns([6, 1])
-        if lo < hi:
-            col_slider.slider("Date window", min_value=lo, max_value=hi, key="f_window", format="YYYY-MM-DD",
-                              on_change=on_filters_changed)
-        col_play.button("Step ▶", key="step", on_click=on_step, args=(lo, hi), help="Move the window forward by its width")
-        col_play.toggle("Play", key="playing")
+    if lo and hi and "f_window" not in session:
+        session["f_window"] = (lo, hi)
+    # The controls, the counts and the timeline sit above the map but are drawn after it (their
+    # values are in the session already), so that the map reaches the browser first.
+    controls = st.container()
     view = view_from_widgets(session, facets, map_view(session, st.query_params))
     sync_url(st.query_params, view)
 
@@ -494,9 +489,6 @@ def main() -> None:
         counts += f" ({len({f['properties']['event_id'] for f in shown}):,} distinct events)"
     else:
         counts += " (grouped by place on the map)"
-    st.markdown(counts)
-    # The chart sits above the map but is drawn after it, so the map reaches the browser first.
-    chart_box = st.container()
 
     selected = filters.find_feature(shown, view.selected_id)
     link_lat, link_lon, link_zoom = session.get("_link_view") or (None, None, None)
@@ -527,9 +519,20 @@ def main() -> None:
     st.html(f"<style>.st-key-{mapview.VIEW_SINK_KEY}{{display:none}}</style>")
     st.text_input("Map view", key=mapview.VIEW_SINK_KEY, on_change="ignore", live="0ms",
                   label_visibility="collapsed", max_chars=share.MAX_PARAM_CHARS)
+    sidebar(facets)
+    with controls:
+        if lo and hi:
+            col_slider, col_play = st.columns([6, 1])
+            if lo < hi:
+                col_slider.slider("Date window", min_value=lo, max_value=hi, key="f_window", format="YYYY-MM-DD",
+                                  on_change=on_filters_changed)
+            col_play.button("Step ▶", key="step", on_click=on_step, args=(lo, hi),
+                            help="Move the window forward by its width")
+            col_play.toggle("Play", key="playing")
+        st.markdown(counts)
     if lo and hi and events:
         freq = filters.choose_freq(lo, hi)
-        with chart_box:
+        with controls:
             timeline_chart(timeline_rows(data.events_key, filter_view(view).replace(start=None, end=None), freq),
                            freq, (lo, hi), session.get("f_window") or (lo, hi), [t for t, _ in facets.event_types])
 

@@ -483,6 +483,7 @@ window.geoEv = (function () {
     };
     group.evMarkers = markers;
     group.evCount = n;
+    window.__geoEvBuilt = (window.__geoEvBuilt || 0) + 1;  // for tests: an events layer is drawn
     return group;
   }
   function aggPopup(d, g) {
@@ -519,6 +520,7 @@ window.geoEv = (function () {
     group.evCluster = cluster;
     group.evSelected = null;
     group.evCount = d.n;
+    window.__geoEvBuilt = (window.__geoEvBuilt || 0) + 1;
     return group;
   }
   function fit(map, group, maxZoom) {
@@ -646,7 +648,7 @@ class _Helpers(MacroElement):
 
     def render(self, **kwargs: Any) -> None:  # type: ignore[override]
         root: Any = self.get_root()
-        root.header.add_child(Element(_CSS), name="geo_css")
+        root.header.add_child(_Raw(_CSS), name="geo_css")
         super().render(**kwargs)
 
 
@@ -1141,7 +1143,7 @@ def build_base_map(
     if basemap_name == "offline":
         root: Any = m.get_root()
         root.header.add_child(
-            Element(f"<style>.leaflet-container{{background:{basemap.BACKGROUND}}}</style>"), name="geo_bg"
+            _Raw(f"<style>.leaflet-container{{background:{basemap.BACKGROUND}}}</style>"), name="geo_bg"
         )
     offline = folium.FeatureGroup(name="Offline borders (Natural Earth)", overlay=False, show=basemap_name == "offline")
     _GeoJsonLayer(

@@ -46,7 +46,7 @@ def map_frame(page: Any, timeout_ms: float = 30000) -> Any:
         for frame in page.frames:
             if "streamlit_folium" in frame.url:
                 with contextlib.suppress(Exception):
-                    if frame.evaluate("() => !!(window.__geoEvOverlay)"):
+                    if frame.evaluate("() => (window.__geoEvBuilt || 0) > 0"):
                         return frame
         page.wait_for_timeout(200)
     raise TimeoutError("the map did not draw its events layer")

@@ -63,7 +63,10 @@ window.__hxGroup = function () {
 };
 """
 SHOW_MARKER = """(i) => new Promise((resolve) => {
-  const group = window.__hxGroup(), m = group.evMarkers[i];
+  // after a click the app reruns and the map fetches its new events layer: wait for it
+  const group = window.__hxGroup();
+  if (!group) { setTimeout(() => resolve(false), 300); return; }
+  const m = group.evMarkers[i];
   document.querySelectorAll('[data-hx]').forEach((e) => e.removeAttribute('data-hx'));
   if (group.evCluster._map) { group.evCluster._map.closePopup(); }  // the last popup covers markers
   // the legend (already seen) is large: out of the way of the markers under it
@@ -205,11 +208,14 @@ def test_dashboard_map_popups_tooltips_table(watched: Watch, hostile_url: str) -
     frame = shot.map_frame(page, timeout_ms=90000)
     _idle(page)
     frame.evaluate("() => { " + FIND_GROUP + " }")
+    # the events table is fetched after the map is drawn: wait for its markers
+    _wait(page, lambda: frame.evaluate("() => !!window.__hxGroup()"), "the events layer")
     n = int(frame.evaluate("() => window.__hxGroup().evMarkers.length"))
     assert n > 0
     opened = shown_as_text = 0
     for i in range(n):
         # bring marker i out of its cluster (zoom or spiderfy), then hover and click it for real
+        _wait(page, lambda: frame.evaluate("() => !!window.__hxGroup()"), "the events layer")
         shown = frame.evaluate(SHOW_MARKER, i)
         if not shown:
             continue
