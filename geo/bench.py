@@ -605,7 +605,7 @@ print(dt_s)
 def bench_bundled_cold(repeat: int, *, app_path: Path = APP_PATH) -> list[Row]:
     """The app's first script run on the bundled ``data/``, each in a fresh Python process.
 
-    The time is that of ``AppTest.run()`` only: the app's own imports (folium, pandas, altair,
+    The time is that of ``AppTest.run()`` only: the app's own imports (folium, which imports pandas,
     geo) and its first read of ``data/`` are in it; Streamlit's import and start-up are not (a
     server has done them before the first session comes).
     """
