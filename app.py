@@ -58,7 +58,8 @@ def load_collection(path: str, stamp: tuple[int, int]) -> tuple[dict[str, Any], 
         return store.feature_collection([]), []
     # The data is read-only from here on: the new objects go straight to the garbage
     # collector's permanent generation, so that neither re-enabling it after the read (about
-    # 0.3 s at 100,000 events) nor any rerun walks them.
+    # 0.3 s at 100,000 events) nor any rerun walks them (a full collection over 100,000
+    # features costs about a second).
     gc.disable()
     try:
         return store.read_readable(path)
@@ -70,10 +71,7 @@ def load_collection(path: str, stamp: tuple[int, int]) -> tuple[dict[str, Any], 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def load_events(path: str, stamp: tuple[int, int]) -> tuple[list[dict[str, Any]], filters.Facets, mapview.Extent]:
     """The event features of *path*, their facets and their extent on the map."""
-    events = filters.event_features(load_collection(path, stamp)[0])
-    # The data is read-only from here on: keep the cyclic garbage collector from walking it
-    # on every rerun (a full collection over 100,000 features costs about a second).
-    gc.freeze()
+    events = filters.event_features(load_collection(path, stamp)[0])  # frozen for the GC there
     return events, filters.facets(events), mapview.data_extent(events)
 
 
