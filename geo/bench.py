@@ -350,6 +350,7 @@ BR_MARKERS_COLD = "Chromium: markers, cold server (1 run)"
 BR_RETURN = "Chromium: markers, returning visitor"
 BR_SLIDER = "Chromium: markers after slider change"
 BR_FLOOR = "Chromium: floor, a one-line Streamlit app"
+BR_MAP_ONLY = "Chromium: floor with the map, a page of it alone"
 RSS = "streamlit server peak RSS"
 EXTRACT = "extract_events, 2 KB articles"
 GAZ = "gazetteer cold load (fresh process)"
@@ -370,7 +371,7 @@ TARGETS: dict[tuple[str, int | None], tuple[str, float]] = {
     (EXTRACT, None): (">=", 20.0),
 }
 FIGURE_ORDER = (
-    MAP_S, MAP_B, BASE_S, BASE_B, RATIO, APP_FIRST, APP_SLIDER, BR_FLOOR, BR_MARKERS_COLD, BR_MARKERS, BR_RETURN,
+    MAP_S, MAP_B, BASE_S, BASE_B, RATIO, APP_FIRST, APP_SLIDER, BR_FLOOR, BR_MAP_ONLY, BR_MARKERS_COLD, BR_MARKERS, BR_RETURN,
     BR_SLIDER, RSS, BUNDLED_COLD, EXTRACT, GAZ, GEOCODE_GAZ, GEOCODE,
 )
 
@@ -836,6 +837,66 @@ def bench_browser_floor(repeat: int) -> list[Row]:
     return [Row(BR_FLOOR, None, statistics.median(times), "s", "first visit, server warm; no map, no data")]
 
 
+# The dashboard's events map, built as app.py builds it, and nothing else on the page.
+MAP_ONLY_APP = """\
+from pathlib import Path
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo import assets, filters, mapview, store
+from geo.share import ViewState
+
+HERE = Path(__file__).resolve().parent
+
+
+@st.cache_resource
+def layers():
+    assets.install_vendor(HERE)
+    data = store.default_data_dir()
+    events = filters.event_features(store.read_readable(data / store.EVENTS_FILE)[0])
+    places = store.read_readable(data / store.PLACES_FILE)[0]
+    payload = mapview.layer_payload(events)
+    return (events, mapview.place_layers_data(places, events), mapview.encoded(mapview.label_rows(events)),
+            mapview.data_extent(events), payload, assets.publish_layer(HERE, payload.digest, payload.json))
+
+
+events, place_data, labels, extent, payload, url = layers()
+base, _control = mapview.build_base_map(None, ViewState(), extent=extent, place_data=place_data, labels=labels)
+st_folium(base, key="map", height=560, use_container_width=True, returned_objects=["last_object_clicked"],
+          feature_group_to_add=mapview.build_events_layer(events, payload=payload, payload_url=url))
+"""
+
+
+def bench_browser_map_only(data_dir: Path, size: int, repeat: int) -> list[Row]:
+    """What the dashboard's map costs on its own: seconds from ``page.goto`` until its markers
+    are visible, on a Streamlit page holding only that map (same data, same layers, same
+    streamlit-folium component), in a new browser context on a warm server. Between this and
+    the floor is the map; between this and the dashboard's row, the page's other elements."""
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        return [Row(BR_MAP_ONLY, size, None, "s", "not run: no chromium on PATH")]
+    from playwright.sync_api import sync_playwright
+
+    times: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="geo-bench-map-") as tmp:
+        app = Path(tmp) / "map_only_app.py"
+        app.write_text(MAP_ONLY_APP, encoding="utf-8")
+        with streamlit_server(data_dir, app_path=app) as (url, _pid), sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            try:
+                for i in range(max(1, repeat) + 1):
+                    context = browser.new_context(viewport={"width": 1400, "height": 900})
+                    page = context.new_page()
+                    seconds = _markers_time(page, url, 180.0)
+                    if i > 0:  # the first session warms the server
+                        times.append(seconds)
+                    context.close()
+            finally:
+                browser.close()
+    return [Row(BR_MAP_ONLY, size, statistics.median(times), "s", "first visit, server warm; no other element")]
+
+
 # ---------------------------------------------------------------------------------------------
 # The pipeline
 # ---------------------------------------------------------------------------------------------
@@ -993,6 +1054,8 @@ def run_bench(
             if browser:
                 log(f"[{size:,} events] Chromium")
                 _guard(rows, BR_MARKERS, size, "s", bench_browser, data_dir, size, repeat)
+                log(f"[{size:,} events] Chromium, the map alone")
+                _guard(rows, BR_MAP_ONLY, size, "s", bench_browser_map_only, data_dir, size, repeat)
     if browser:
         log("Chromium floor")
         _guard(rows, BR_FLOOR, None, "s", bench_browser_floor, repeat)
