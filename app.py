@@ -90,10 +90,16 @@ def swapped_positions(path: str, stamp: tuple[int, int]) -> list[str]:
     from geo.geocoding import REGION_BBOX
     from geo.model import looks_swapped, representative_lon_lat
 
+    events, _facets, extent = load_events(path, stamp)
+    west, south, east, north = REGION_BBOX
+    if extent.bounds_lat_lon is not None:
+        (lo_lat, lo_lon), (hi_lat, hi_lon) = extent.bounds_lat_lon
+        if west <= lo_lon and hi_lon <= east and south <= lo_lat and hi_lat <= north:
+            return []  # every event lies inside the region: none is misplaced (no pass over them)
     return [
         f"{path}: feature {f.get('id')!r} at {list(representative_lon_lat(f['geometry']))} lies outside the region but would be "
         "inside it with longitude and latitude swapped (positions are [lon, lat]); check the file"
-        for f in load_events(path, stamp)[0]
+        for f in events
         if looks_swapped(f["geometry"], REGION_BBOX)
     ]
 

@@ -12,6 +12,8 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from geo.model import representative_lon_lat
@@ -103,20 +105,13 @@ class Facets:
 
 def facets(events: Sequence[Feature]) -> Facets:
     """Count the event types, actors and places of *events* and find their date span."""
-    types: Counter[str] = Counter()
-    actors: Counter[str] = Counter()
-    places: Counter[str] = Counter()
-    lo: str | None = None
-    hi: str | None = None
-    for feature in events:
-        props = feature["properties"]
-        types[props["event_type"]] += 1
-        actors.update(props.get("actors") or ())
-        places[props["place"]] += 1
-        if lo is None or props["date_start"] < lo:
-            lo = props["date_start"]
-        if hi is None or props["date_end"] > hi:
-            hi = props["date_end"]
+    # Counted in C, a pass each (Counter over itemgetters).
+    props = [feature["properties"] for feature in events]
+    types: Counter[str] = Counter(map(itemgetter("event_type"), props))
+    actors: Counter[str] = Counter(chain.from_iterable(p.get("actors") or () for p in props))
+    places: Counter[str] = Counter(map(itemgetter("place"), props))
+    lo = min(map(itemgetter("date_start"), props), default=None)
+    hi = max(map(itemgetter("date_end"), props), default=None)
 
     def ranked(counter: Counter[str]) -> list[tuple[str, int]]:
         return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
