@@ -565,7 +565,6 @@ window.geoEv = (function () {
     }).then(function (d) {
       var g = (builder === "buildAggregate" ? buildAggregate : build)(d, opts);
       holder.addLayer(g);
-      holder.evGroup = g;
       if (holder._map) { done(g); }  // else a newer run has replaced this layer already
     }).catch(function (err) {
       var map = holder._map;

@@ -117,7 +117,6 @@ def timeline_html(
         f'aria-label="{escape(label)}" font-family="Source Sans Pro, system-ui, sans-serif" font-size="11" fill="#6b6b76">'
         f'<title>{escape(label)}</title>{"".join(parts)}{"".join(axis)}</svg>'
     )
-    unit = "day" if freq == "day" else "week"
     return (
         '<!doctype html><html><head><meta charset="utf-8"><style>'
         'body{margin:0;font:11px/1 "Source Sans Pro",system-ui,sans-serif;color:#6b6b76}'
