@@ -32,6 +32,7 @@ from geo.errors import GeoError
 from geo.share import ViewState
 
 APP_DIR = Path(__file__).resolve().parent
+PLACE_OPTIONS = 300  # places listed in the Place filter (others can be typed)
 TABLE_PAGE_ROWS = 1000  # rows sent to the browser at once (5,000 cost about 0.3 s of a first visit)
 MAP_HEIGHT = 560
 WIDGET_KEYS = ("f_types", "f_actors", "f_places", "f_query", "f_precise", "f_window", "f_basemap")
@@ -304,6 +305,29 @@ def on_filters_changed() -> None:
     st.session_state["_url_notes"] = []
 
 
+def on_places_changed(known: dict[str, str]) -> None:
+    """The Place filter changed: a typed name becomes the place's own spelling (*known*: folded
+    name -> name); a name no event has is dropped, with a note."""
+    chosen, unknown = [], []
+    for name in st.session_state.get("f_places") or []:
+        place = known.get(str(name).strip().casefold())
+        if place is None:
+            unknown.append(str(name))
+        elif place not in chosen:
+            chosen.append(place)
+    st.session_state["f_places"] = chosen
+    st.session_state["_url_notes"] = [f"No event is at a place called “{name}”; check the spelling." for name in unknown]
+
+
+def place_options(facets: filters.Facets, chosen: Sequence[str]) -> list[str]:
+    """The Place filter's list: the PLACE_OPTIONS places with the most events, and those chosen.
+    Any other place can be typed (a list of 5,000 names cost a first visit at 100,000 events
+    more than a second of the browser's time before the map started)."""
+    top = [p for p, _ in facets.places[:PLACE_OPTIONS]]
+    listed = set(top)
+    return top + [p for p in chosen if p not in listed]
+
+
 def map_target(session: Any, view: ViewState, selected: dict[str, Any] | None) -> tuple[
         tuple[float, float] | None, int | None, bool]:
     """``(center, zoom, reveal)`` for st_folium: the link's view, or a newly selected event
@@ -335,7 +359,12 @@ def sidebar(facets: filters.Facets) -> None:
     sb.header("Filters")
     sb.multiselect("Event type", [t for t, _ in facets.event_types], key="f_types", on_change=on_filters_changed)
     sb.multiselect("Actor", [a for a, _ in facets.actors], key="f_actors", on_change=on_filters_changed)
-    sb.multiselect("Place", [p for p, _ in facets.places], key="f_places", on_change=on_filters_changed)
+    more = len(facets.places) > PLACE_OPTIONS
+    sb.multiselect("Place", place_options(facets, st.session_state.get("f_places") or []), key="f_places",
+                   on_change=on_places_changed, args=({p.casefold(): p for p, _ in facets.places},),
+                   accept_new_options=more,
+                   help=f"The {PLACE_OPTIONS:,} places with the most events are listed; type the name of any other."
+                   if more else None)
     sb.text_input("Search summaries and quotes", key="f_query", max_chars=share.MAX_QUERY_CHARS, on_change=on_filters_changed)
     sb.checkbox("Precise locations only", key="f_precise", help="geo_precision 1: the exact place is known",
                 on_change=on_filters_changed)

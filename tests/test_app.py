@@ -102,6 +102,27 @@ def test_place_filter(sample_dir: Path) -> None:
     assert shown(at) == (4, 14)
 
 
+def test_many_places_list_the_busiest_and_take_any_other_typed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from geo.bench import synthetic_events, synthetic_places, write_data_dir
+    from geo.filters import event_features, facets
+    from geo.model import feature_collection
+
+    places = synthetic_places(600, seed=3)
+    events = synthetic_events(3000, seed=3, places=places)
+    monkeypatch.setenv("GEO_DATA_DIR", str(write_data_dir(tmp_path / "data", events, feature_collection(places))))
+    ranked = facets(event_features(events)).places
+    assert len(ranked) > 300
+    at = app()
+    place = at.multiselect(key="f_places")
+    assert place.options == [p for p, _ in ranked[:300]]  # the busiest, in that order
+    rare, count = ranked[-1]
+    place.set_value([rare.upper(), "Nowhere at all"]).run()  # typed: another case, and a name no event has
+    assert at.multiselect(key="f_places").value == [rare]
+    assert shown(at)[0] == count
+    assert rare in at.multiselect(key="f_places").options  # chosen, so listed
+    assert any("Nowhere at all" in w.value for w in at.warning)
+
+
 def test_text_filter(sample_dir: Path) -> None:
     at = app()
     at.text_input(key="f_query").input("checkpoint").run()
