@@ -808,33 +808,45 @@ def bench_browser(
 FLOOR_APP = 'import streamlit as st\n\nst.write("ready")\n'
 
 
-def bench_browser_floor(repeat: int) -> list[Row]:
-    """What any Streamlit page costs here: seconds from ``page.goto`` until a one-line app's
-    text is visible, in a new browser context on a warm server. The map figures sit on this."""
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        return [Row(BR_FLOOR, None, None, "s", "not run: no chromium on PATH")]
+def _first_visits(app_text: str, data_dir: Path | None, repeat: int, seconds: Callable[[Any, str], float]) -> float:
+    """The median of *repeat* first visits (a new browser context each, after one that warms
+    the server) to a ``streamlit run`` of the one-file app *app_text* on *data_dir*; each visit
+    timed by ``seconds(page, url)``. Needs Debian's ``chromium`` on PATH."""
     from playwright.sync_api import sync_playwright
 
     times: list[float] = []
-    with tempfile.TemporaryDirectory(prefix="geo-bench-floor-") as tmp:
-        app = Path(tmp) / "floor_app.py"
-        app.write_text(FLOOR_APP, encoding="utf-8")
-        with streamlit_server(Path(tmp), app_path=app) as (url, _pid), sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+    with tempfile.TemporaryDirectory(prefix="geo-bench-page-") as tmp:
+        app = Path(tmp) / "bench_page.py"
+        app.write_text(app_text, encoding="utf-8")
+        with streamlit_server(data_dir or Path(tmp), app_path=app) as (url, _pid), sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
             try:
                 for i in range(max(1, repeat) + 1):
                     context = browser.new_context(viewport={"width": 1400, "height": 900})
-                    page = context.new_page()
-                    t0 = time.perf_counter()
-                    page.goto(url)
-                    page.get_by_text("ready", exact=True).wait_for(state="visible", timeout=120_000)
+                    visit = seconds(context.new_page(), url)
                     if i > 0:  # the first session warms the server
-                        times.append(time.perf_counter() - t0)
+                        times.append(visit)
                     context.close()
             finally:
                 browser.close()
-    return [Row(BR_FLOOR, None, statistics.median(times), "s", "first visit, server warm; no map, no data")]
+    return statistics.median(times)
+
+
+def _text_time(page: Any, url: str) -> float:
+    """Open *url* in *page*; seconds until the floor app's text is visible."""
+    t0 = time.perf_counter()
+    page.goto(url)
+    page.get_by_text("ready", exact=True).wait_for(state="visible", timeout=120_000)
+    return time.perf_counter() - t0
+
+
+def bench_browser_floor(repeat: int) -> list[Row]:
+    """What any Streamlit page costs here: seconds from ``page.goto`` until a one-line app's
+    text is visible, in a new browser context on a warm server. The map figures sit on this."""
+    if shutil.which("chromium") is None:
+        return [Row(BR_FLOOR, None, None, "s", "not run: no chromium on PATH")]
+    median = _first_visits(FLOOR_APP, None, repeat, _text_time)
+    return [Row(BR_FLOOR, None, median, "s", "first visit, server warm; no map, no data")]
 
 
 # The dashboard's events map, built as app.py builds it, and nothing else on the page.
@@ -873,28 +885,10 @@ def bench_browser_map_only(data_dir: Path, size: int, repeat: int) -> list[Row]:
     are visible, on a Streamlit page holding only that map (same data, same layers, same
     streamlit-folium component), in a new browser context on a warm server. Between this and
     the floor is the map; between this and the dashboard's row, the page's other elements."""
-    chromium = shutil.which("chromium")
-    if chromium is None:
+    if shutil.which("chromium") is None:
         return [Row(BR_MAP_ONLY, size, None, "s", "not run: no chromium on PATH")]
-    from playwright.sync_api import sync_playwright
-
-    times: list[float] = []
-    with tempfile.TemporaryDirectory(prefix="geo-bench-map-") as tmp:
-        app = Path(tmp) / "map_only_app.py"
-        app.write_text(MAP_ONLY_APP, encoding="utf-8")
-        with streamlit_server(data_dir, app_path=app) as (url, _pid), sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-            try:
-                for i in range(max(1, repeat) + 1):
-                    context = browser.new_context(viewport={"width": 1400, "height": 900})
-                    page = context.new_page()
-                    seconds = _markers_time(page, url, 180.0)
-                    if i > 0:  # the first session warms the server
-                        times.append(seconds)
-                    context.close()
-            finally:
-                browser.close()
-    return [Row(BR_MAP_ONLY, size, statistics.median(times), "s", "first visit, server warm; no other element")]
+    median = _first_visits(MAP_ONLY_APP, data_dir, repeat, lambda page, url: _markers_time(page, url, 180.0))
+    return [Row(BR_MAP_ONLY, size, median, "s", "first visit, server warm; no other element")]
 
 
 # ---------------------------------------------------------------------------------------------
